@@ -1,0 +1,94 @@
+"""The one i18n layer: Fluent catalogues in bot/locales/<lang>/*.ftl, used by handlers, jobs
+and the CLI alike.
+
+Every plain `str` argument is HTML-escaped when it is put into a message, so user-supplied text
+(project names, custom metrics, file names) can never break Telegram's HTML parse mode or inject
+markup. Wrap text that is already safe HTML in `Html` to pass it through unchanged.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from functools import cache
+from pathlib import Path
+
+from fluent.runtime import FluentBundle, FluentResource
+
+LOCALES_DIR = Path(__file__).parent / "locales"
+SUPPORTED_LANGUAGES: tuple[str, ...] = ("ru", "en")
+# Telegram language codes that read Russian comfortably fall back to Russian, not to the default.
+_RU_FAMILY = {"ru", "uk", "be", "kk", "ky", "uz", "tg", "tt", "ba", "hy", "az", "ka"}
+
+log = logging.getLogger(__name__)
+
+
+class Html(str):
+    """A string that is already valid, escaped Telegram HTML."""
+
+    __slots__ = ()
+
+
+class Translator:
+    def __init__(self, lang: str, bundle: FluentBundle) -> None:
+        self.lang = lang
+        self._bundle = bundle
+
+    def __call__(self, key: str, /, **kwargs: object) -> str:
+        if not self._bundle.has_message(key):
+            log.error("missing i18n message %r for %s", key, self.lang)
+            return key
+        message = self._bundle.get_message(key)
+        args = {name: _prepare(value) for name, value in kwargs.items()}
+        text, errors = self._bundle.format_pattern(message.value, args)
+        if errors:
+            log.error("i18n message %r (%s) failed: %s", key, self.lang, errors)
+        return text
+
+    def has(self, key: str) -> bool:
+        return self._bundle.has_message(key)
+
+
+def _prepare(value: object) -> object:
+    if isinstance(value, Html):
+        return str(value)
+    if isinstance(value, str):
+        return html.escape(value, quote=False)
+    if value is None:
+        return ""
+    return value
+
+
+def _resources(lang: str) -> list[Path]:
+    return sorted((LOCALES_DIR / lang).glob("*.ftl"))
+
+
+@cache
+def get_translator(lang: str) -> Translator:
+    if lang not in SUPPORTED_LANGUAGES:
+        lang = SUPPORTED_LANGUAGES[0]
+    bundle = FluentBundle([lang], use_isolating=False)
+    for path in _resources(lang):
+        bundle.add_resource(FluentResource(path.read_text(encoding="utf-8")))
+    return Translator(lang, bundle)
+
+
+def message_keys(lang: str) -> set[str]:
+    """Every message id defined in a language's catalogue (for coverage tests)."""
+    keys: set[str] = set()
+    for path in _resources(lang):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line and not line[0].isspace() and not line.startswith(("#", "-")) and "=" in line:
+                keys.add(line.split("=", 1)[0].strip())
+    return keys
+
+
+def pick_language(language_code: str | None, default: str) -> str:
+    """ru family → ru, en → en, anything else → the configured default."""
+    if language_code:
+        base = language_code.split("-")[0].lower()
+        if base in _RU_FAMILY:
+            return "ru"
+        if base == "en":
+            return "en"
+    return default if default in SUPPORTED_LANGUAGES else "ru"

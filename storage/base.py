@@ -1,0 +1,195 @@
+"""The storage contract. SQLite implements it today; a PostgreSQL backend must satisfy the same
+methods so that handlers, jobs and the CLI never change.
+
+All datetimes are timezone-aware UTC. Weeks are identified by their Monday (`week_start`).
+Methods that act for a user never check permissions themselves: `storage.access` does that, on
+top of `get_membership`, so every backend gets the same rules.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, time
+
+from storage.models import (
+    AlertThreshold,
+    Batch,
+    BatchSource,
+    Invite,
+    Membership,
+    NewValue,
+    Project,
+    ProjectKpi,
+    Role,
+    SavedBatch,
+    User,
+    WeeklyValue,
+)
+
+
+class Storage(ABC):
+    # --- lifecycle -----------------------------------------------------------------------------
+    @abstractmethod
+    async def connect(self) -> None:
+        """Open the database, apply pending migrations, check integrity."""
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    # --- users ---------------------------------------------------------------------------------
+    @abstractmethod
+    async def get_user(self, user_id: int) -> User | None: ...
+
+    @abstractmethod
+    async def ensure_user(self, user_id: int) -> User:
+        """Return the user, creating an empty record on first contact."""
+
+    @abstractmethod
+    async def set_user_language(self, user_id: int, language: str | None) -> None: ...
+
+    @abstractmethod
+    async def set_active_project(self, user_id: int, project_id: int | None) -> None: ...
+
+    @abstractmethod
+    async def delete_user(self, user_id: int) -> list[int]:
+        """Forget a user: delete projects they alone own (with all their data), drop their
+        memberships elsewhere, delete the user row. Returns the ids of deleted projects."""
+
+    # --- projects and members ------------------------------------------------------------------
+    @abstractmethod
+    async def create_project(
+        self, owner_id: int, name: str, goal: str, timezone: str, language: str,
+        kpis: Sequence[ProjectKpi],
+    ) -> Project:
+        """Create a project with its owner membership and KPIs, and make it the owner's active
+        project — all in one transaction."""
+
+    @abstractmethod
+    async def get_project(self, project_id: int) -> Project | None: ...
+
+    @abstractmethod
+    async def delete_project(self, project_id: int) -> None:
+        """Delete the project and everything that belongs to it."""
+
+    @abstractmethod
+    async def rename_project(self, project_id: int, name: str) -> None: ...
+
+    @abstractmethod
+    async def set_project_timezone(self, project_id: int, timezone: str) -> None: ...
+
+    @abstractmethod
+    async def set_project_language(self, project_id: int, language: str) -> None: ...
+
+    @abstractmethod
+    async def set_schedule(
+        self, project_id: int, *, weekday: int, at: time, enabled: bool,
+        reminder_hours: int | None,
+    ) -> None: ...
+
+    @abstractmethod
+    async def set_channel(self, project_id: int, chat_id: int | None, title: str | None) -> None:
+        """Link (or unlink with None) the chat digests go to; un-pauses delivery."""
+
+    @abstractmethod
+    async def set_delivery_paused(self, project_id: int, paused: bool) -> None: ...
+
+    @abstractmethod
+    async def list_memberships(self, user_id: int) -> list[Membership]:
+        """The user's projects with their role, oldest first."""
+
+    @abstractmethod
+    async def get_membership(self, user_id: int, project_id: int) -> Role | None: ...
+
+    @abstractmethod
+    async def list_members(self, project_id: int) -> list[tuple[int, Role]]: ...
+
+    @abstractmethod
+    async def set_member_role(self, project_id: int, user_id: int, role: Role | None) -> None:
+        """Add, change (role) or remove (None) a member."""
+
+    @abstractmethod
+    async def projects_with_channel(self, chat_id: int) -> list[Project]: ...
+
+    # --- KPIs ----------------------------------------------------------------------------------
+    @abstractmethod
+    async def get_kpis(self, project_id: int) -> list[ProjectKpi]:
+        """In the order the user chose them."""
+
+    @abstractmethod
+    async def set_kpis(self, project_id: int, kpis: Sequence[ProjectKpi]) -> None:
+        """Replace the project's KPI list (targets included) atomically."""
+
+    @abstractmethod
+    async def set_target(self, project_id: int, metric: str, target: float | None) -> None: ...
+
+    @abstractmethod
+    async def get_thresholds(self, project_id: int) -> list[AlertThreshold]: ...
+
+    @abstractmethod
+    async def set_threshold(self, project_id: int, threshold: AlertThreshold | None,
+                            metric: str) -> None:
+        """Set a metric's alert thresholds, or reset them to defaults with None."""
+
+    # --- weekly values -------------------------------------------------------------------------
+    @abstractmethod
+    async def save_batch(
+        self, project_id: int, user_id: int, source: BatchSource, values: Iterable[NewValue],
+        *, update_id: int | None = None,
+    ) -> SavedBatch:
+        """Write values in one transaction as one undoable batch. A metric already stored for a
+        week is replaced; the old value stays in the history. When `update_id` was already
+        applied for this project, nothing is written and `duplicate=True` is returned."""
+
+    @abstractmethod
+    async def undo_last_batch(self, project_id: int, user_id: int | None = None) -> Batch | None:
+        """Revert the newest batch not yet undone (of this user, when given): every value it set
+        goes back to what it was before. Returns the undone batch, or None."""
+
+    @abstractmethod
+    async def undo_batch(self, project_id: int, batch_id: int) -> Batch | None:
+        """Revert one batch if it is the newest not yet undone batch touching its values;
+        None when it is already undone or does not belong to the project."""
+
+    @abstractmethod
+    async def get_values(
+        self, project_id: int, *, since: date | None = None, until: date | None = None,
+        metrics: Sequence[str] | None = None,
+    ) -> list[WeeklyValue]:
+        """Current values, ordered by week_start then metric."""
+
+    @abstractmethod
+    async def get_all_values(self) -> list[tuple[str, WeeklyValue]]:
+        """Every project's values with the project's name (for backups and exports)."""
+
+    # --- invites -------------------------------------------------------------------------------
+    @abstractmethod
+    async def create_invite(
+        self, project_id: int, role: Role, created_by: int, expires_at: datetime, max_uses: int,
+    ) -> Invite: ...
+
+    @abstractmethod
+    async def redeem_invite(self, token: str, user_id: int, now: datetime) -> Membership | None:
+        """Atomically: a valid (known, unexpired, not used up) invite admits the user with its
+        role (never lowering an existing higher role) and counts one use. None otherwise."""
+
+    # --- digests and reminders -----------------------------------------------------------------
+    @abstractmethod
+    async def due_projects(self, now: datetime) -> list[Project]:
+        """Projects with schedule enabled, delivery not paused, whose digest time this week (in
+        the project's timezone) is at or before `now` and for which no digest of that week was
+        claimed yet."""
+
+    @abstractmethod
+    async def claim_digest(self, project_id: int, week_start: date) -> bool:
+        """Record that this week's digest is being sent; False when it already was claimed."""
+
+    @abstractmethod
+    async def finish_digest(self, project_id: int, week_start: date, *, sent: bool) -> None:
+        """Mark the claimed digest sent, or release the claim so a later run retries it."""
+
+    @abstractmethod
+    async def claim_reminder(self, project_id: int, week_start: date, user_id: int) -> bool: ...
+
+
+__all__ = ["Storage", "date", "datetime"]

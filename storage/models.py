@@ -1,0 +1,121 @@
+"""Plain records the storage layer returns. No SQL, no aiogram: handlers and jobs use these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    OWNER = "owner"
+    EDITOR = "editor"
+    VIEWER = "viewer"
+
+    @property
+    def can_edit(self) -> bool:
+        return self in (Role.OWNER, Role.EDITOR)
+
+    @property
+    def is_owner(self) -> bool:
+        return self is Role.OWNER
+
+
+class BatchSource(StrEnum):
+    MESSAGE = "message"  # a typed message
+    GUIDED = "guided"  # the /add dialog
+    IMPORT = "import"  # an uploaded file
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: int  # Telegram user id
+    language: str | None  # chosen with /language; None → from Telegram's language_code
+    active_project_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    id: int
+    name: str
+    goal: str
+    timezone: str
+    created_at: datetime
+    channel_chat_id: int | None = None
+    channel_title: str | None = None
+    schedule_weekday: int = 0  # 0 = Monday
+    schedule_time: time = time(10, 0)
+    schedule_enabled: bool = True
+    delivery_paused: bool = False  # set on 403 from the channel; owner must relink
+    reminder_hours: int | None = 24  # hours before the digest; None = off
+    language: str = "ru"  # language the digest is posted in
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectKpi:
+    metric: str  # canonical key or the custom metric's name
+    target: float | None = None
+    custom: bool = False
+    direction: str = "higher_is_better"  # for custom metrics; catalogue wins for known keys
+    position: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    project: Project
+    role: Role
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyValue:
+    project_id: int
+    week_start: date
+    metric: str
+    value: float
+    entered: bool = True  # False when derived KPIs are computed, True for what users sent
+    approximate: bool = False  # e.g. weekly reach summed from daily rows
+
+
+@dataclass(frozen=True, slots=True)
+class NewValue:
+    week_start: date
+    metric: str
+    value: float
+    approximate: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SavedBatch:
+    batch_id: int
+    # For each saved (week_start, metric): the value it replaced, None if it was new.
+    replaced: dict[tuple[date, str], float | None] = field(default_factory=dict)
+    duplicate: bool = False  # the same update_id was already applied: nothing written again
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    id: int
+    project_id: int
+    user_id: int
+    source: BatchSource
+    created_at: datetime
+    values: tuple[NewValue, ...]
+    undone: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Invite:
+    token: str
+    project_id: int
+    role: Role
+    created_by: int
+    expires_at: datetime
+    max_uses: int
+    uses: int
+
+
+@dataclass(frozen=True, slots=True)
+class AlertThreshold:
+    metric: str
+    warning_pct: float
+    critical_pct: float
