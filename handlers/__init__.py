@@ -1,0 +1,27 @@
+"""Feature routers, in the order they must see updates (free-text entry last)."""
+
+from aiogram import Router
+
+
+def get_routers() -> list[Router]:
+    from handlers import (
+        common,
+        entry,
+        errors,
+        export,
+        guided_entry,
+        history,
+        onboarding,
+        projects,
+    )
+
+    return [
+        errors.router,
+        common.router,
+        onboarding.router,
+        projects.router,
+        guided_entry.router,
+        history.router,
+        export.router,
+        entry.router,
+    ]

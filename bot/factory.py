@@ -1,0 +1,34 @@
+"""Wiring: a Bot for the configured API server and a Dispatcher with every router,
+middleware and service injected."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.utils.callback_answer import CallbackAnswerMiddleware
+
+from bot.config import Settings
+from bot.middlewares import ContextMiddleware
+from handlers import get_routers
+from storage.base import Storage
+
+
+def create_bot(token: str, api_url: str) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api_url))
+    return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+
+
+def create_dispatcher(settings: Settings, storage: Storage, fsm_storage: BaseStorage,
+                      **services: object) -> Dispatcher:
+    # One user's updates are handled one at a time, so dialog steps never race each other.
+    dispatcher = Dispatcher(storage=fsm_storage, events_isolation=SimpleEventIsolation())
+    dispatcher.workflow_data.update(settings=settings, storage=storage, **services)
+    dispatcher.update.outer_middleware(ContextMiddleware())
+    dispatcher.callback_query.middleware(CallbackAnswerMiddleware())
+    dispatcher.include_routers(*get_routers())
+    return dispatcher

@@ -1,0 +1,158 @@
+## Onboarding and home
+
+welcome = 👋 Привет! Я помогаю понять, окупается ли работа в соцсетях: выберем цель и 3–5 KPI, вы раз в неделю присылаете цифры, а я считаю динамику, рисую графики и предупреждаю, когда что-то проседает.
+onboarding-ask-name = Как назовём проект? Например, «Кофейня на Ленина» или «Instagram клиента». Не длиннее 64 символов.
+onboarding-bad-name = Название должно быть от 1 до { $limit } символов и не начинаться с «/». Попробуйте ещё раз.
+onboarding-ask-goal = Проект <b>{ $name }</b>. Какая главная цель продвижения?
+goal-awareness = 📣 Узнаваемость
+goal-engagement = 💬 Вовлечённость
+goal-leads = 🎯 Лиды и трафик
+goal-sales = 💰 Продажи
+goal-loyalty = ❤️ Лояльность
+onboarding-ask-kpis = Цель: { $goal }. Я отметил KPI, которые обычно под неё берут. Нажмите, чтобы добавить или убрать; лучше всего 3–5 штук.
+kpis-edit = KPI проекта <b>{ $name }</b>. Нажмите, чтобы добавить или убрать, затем «Готово».
+kpis-custom-button = ➕ Своя метрика
+kpis-done-button = ✔️ Готово
+kpis-ask-custom = Напишите название своей метрики (до { $limit } символов), например «звонки» или «записи на пробное».
+kpis-custom-bad-length = Название метрики должно быть от 1 до { $limit } символов.
+kpis-custom-no-letters = В названии метрики должна быть хотя бы одна буква.
+kpis-too-many = Слишком много метрик. Уберите лишние и попробуйте снова.
+kpis-pick-more = Добавил. Выберите ещё или нажмите «Готово».
+kpis-none-selected = Выберите хотя бы один KPI.
+kpis-too-many-hint = Выбрано { $count } KPI. Работать можно, но за 3–5 показателями следить проще.
+kpis-chosen = KPI: { $kpis }.
+targets-ask = Цель для «{ $metric }» на неделю ({ $direction }). Сейчас: { $current }. Напишите число или пропустите.
+direction-higher_is_better = чем больше, тем лучше
+direction-lower_is_better = чем меньше, тем лучше
+direction-neutral = без оценки
+targets-bad-number = Не понял число. Напишите, например, 12 500 или 4,5% — или нажмите «Пропустить».
+targets-skip-button = Пропустить
+targets-skip-all-button = Без целей
+onboarding-ask-timezone = Последний шаг: часовой пояс проекта — по нему я считаю недели и отправляю отчёты. Выберите кнопку или напишите название (Europe/Moscow) или смещение (UTC+3).
+tz-kaliningrad = Калининград (UTC+2)
+tz-moscow = Москва (UTC+3)
+tz-samara = Самара (UTC+4)
+tz-yekaterinburg = Екатеринбург (UTC+5)
+tz-omsk = Омск (UTC+6)
+tz-novosibirsk = Новосибирск (UTC+7)
+tz-irkutsk = Иркутск (UTC+8)
+tz-vladivostok = Владивосток (UTC+10)
+tz-utc = UTC
+timezone-bad = Не знаю такой часовой пояс. Напишите, например, Europe/Moscow или UTC+3, или выберите кнопку.
+onboarding-done =
+    🎉 Проект <b>{ $name }</b> готов. Часовой пояс: { $timezone }. KPI: { $kpis }.
+
+    Теперь просто присылайте цифры за неделю одним сообщением, например:
+    <code>охват 12 500, подписчики 3 400, лиды 17, бюджет 15 000 ₽</code>
+    или <code>прошлая неделя: охват 11 200</code>. Можно по шагам: /add. Справка: /help.
+kpis-saved = ✅ KPI сохранены: { $kpis }.
+home =
+    📊 Активный проект: <b>{ $name }</b> ({ $role })
+    Цель: { $goal }
+    KPI: { $kpis }
+    Последние данные: { $last_week }
+
+    Пришлите цифры за неделю сообщением или через /add. Отчёт: /report, история: /history, все проекты: /projects.
+home-no-data = пока нет — пришлите первые цифры
+role-owner = владелец
+role-editor = редактор
+role-viewer = наблюдатель
+no-project = У вас пока нет проекта. Создайте его командой /new — это займёт минуту.
+access-denied = ⛔ У вас нет доступа к этому проекту.
+access-denied-edit = ⛔ Вы наблюдатель в этом проекте: смотреть можно, менять — нет. Попросите владельца дать права редактора.
+stale-button = Эта кнопка устарела. Начните заново командой.
+
+## Common commands
+
+help =
+    <b>Что я умею</b>
+    Присылайте цифры за неделю обычным сообщением:
+    <code>охват 12 500, подписчики 3 400, лиды 17, бюджет 15 000 ₽</code>
+    <code>прошлая неделя: охват 12,5к ER 4,2%</code>
+    Период можно указать в начале: «прошлая неделя», «эта неделя», 2026-W47 или дата 17.11.2026.
+
+    /add — ввести цифры по шагам
+    /undo — отменить последний ввод
+    /history [метрика] — последние недели таблицей
+    /report — отчёт сейчас
+    /export — выгрузить все данные в CSV
+    /kpis — KPI и цели
+    /projects — проекты и переключение
+    /new — новый проект
+    /language — язык
+    /cancel — выйти из диалога
+cancelled = Хорошо, отменил. Что дальше — /help.
+nothing-to-cancel = Нечего отменять: сейчас нет начатого диалога.
+language-set = Язык: русский 🇷🇺
+language-unknown = Такого языка нет. Доступны: ru, en.
+language-ask = Выберите язык:
+projects-list = <b>Ваши проекты</b> (нажмите, чтобы сделать активным):
+projects-line = { $active }{ $name } — { $role }
+projects-switched = Активный проект: <b>{ $name }</b>.
+projects-not-found = Проект «{ $name }» не найден. Список: /projects.
+
+## Entering numbers
+
+entry-saved-header = ✅ Записал за неделю { $week } ({ $iso }):
+entry-line = • { $metric }: <b>{ $value }</b>
+entry-change = ({ $change } к прошлой неделе, было { $previous })
+entry-replaced = — заменил прежнее { $old }
+entry-derived-header = Посчитал:
+entry-derived-line = • { $metric }: <b>{ $value }</b> = { $formula }
+entry-unknown = ❓ Не знаю метрику «{ $name }».
+entry-unknown-suggest = ❓ Не знаю метрику «{ $name }». Может быть: { $suggestions }?
+entry-refused-future_week = Эта неделя ещё не наступила — не могу записать цифры в будущее. Проверьте дату.
+entry-refused-percent_for_count = Проценты подходят только для ставок вроде ER или CTR. Для охвата, лидов и денег напишите само число.
+entry-refused-negative = Отрицательные значения не записываю — проверьте цифры.
+entry-help =
+    Я не нашёл в сообщении цифр. Пишите так: название и число, через запятую:
+    <code>охват 12 500, подписчики 3 400, лиды 17</code>
+    Период можно указать в начале: <code>прошлая неделя: охват 11 200</code>. Или по шагам: /add.
+undo-button = ↩️ Отменить
+undo-done = ↩️ Отменено: { $metrics } (неделя { $weeks }). Прежние значения восстановлены.
+undo-nothing = Нечего отменять.
+undo-not-possible = Этот ввод уже отменён или его перекрыли более новые данные.
+add-no-kpis = В проекте нет KPI. Выберите их: /kpis.
+add-intro = Заполняем неделю { $week }. Спрошу { $count ->
+    [one] { $count } показатель
+    [few] { $count } показателя
+   *[many] { $count } показателей
+}. Пропустить — кнопкой, закончить — «Сохранить».
+add-ask = ({ $step }/{ $total }) { $metric }?
+add-skip-button = Пропустить
+add-stop-button = Сохранить
+add-bad-number = Не понял число. Напишите, например, 12 500, 12,5к или 4,2%.
+add-nothing = Ничего не введено — ничего не сохранил.
+
+## History and export
+
+history-title = <b>{ $name }</b> — последние недели ({ $weeks }):
+history-empty = Данных пока нет. Пришлите цифры за неделю сообщением.
+history-unknown-metric = Не знаю метрику «{ $name }». Попробуйте /history охват.
+export-caption = Данные проекта { $name }: { $count } значений.
+export-empty = В проекте пока нет данных для выгрузки.
+export-xlsx-button = 📗 То же в XLSX
+error-generic = 😔 Что-то пошло не так, я уже записал ошибку. Попробуйте ещё раз через минуту; если повторится — /cancel и начните заново.
+
+## Command menu
+
+cmd-start = Главное меню
+cmd-add = Ввести цифры по шагам
+cmd-history = История по неделям
+cmd-report = Отчёт сейчас
+cmd-kpis = KPI и цели
+cmd-projects = Проекты
+cmd-new = Новый проект
+cmd-undo = Отменить последний ввод
+cmd-export = Выгрузить данные
+cmd-template = Шаблон таблицы
+cmd-channel = Канал для отчётов
+cmd-schedule = Расписание отчётов
+cmd-timezone = Часовой пояс
+cmd-alerts = Пороги оповещений
+cmd-members = Команда и приглашения
+cmd-language = Язык
+cmd-help = Справка
+cmd-cancel = Отменить диалог
+cmd-delete = Удалить проект
+cmd-forget = Удалить мои данные

@@ -1,0 +1,50 @@
+"""Per-update context: who is talking, in which language, on which project."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject, Update
+from aiogram.types import User as TgUser
+from storage.access import active_membership
+
+from bot.i18n import get_translator, pick_language
+from storage.base import Storage
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class ContextMiddleware(BaseMiddleware):
+    """Injects `t` (translator), `lang`, `user` and `membership` (active project with role).
+
+    Registered as an outer middleware on updates, so filters see the same context. Updates
+    from other bots are dropped here, before any handler runs.
+    """
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        tg_user: TgUser | None = data.get("event_from_user")
+        storage: Storage = data["storage"]
+        default_language: str = data["settings"].default_language
+        if tg_user is None:
+            data["t"] = get_translator(default_language)
+            data["lang"] = default_language
+            return await handler(event, data)
+        if tg_user.is_bot:
+            return None
+        user = await storage.ensure_user(tg_user.id)
+        lang = user.language or pick_language(tg_user.language_code, default_language)
+        data["user"] = user
+        data["lang"] = lang
+        data["t"] = get_translator(lang)
+        data["membership"] = await active_membership(storage, tg_user.id)
+        return await handler(event, data)
+
+
+def update_id_of(data: dict[str, Any]) -> int | None:
+    update: Update | None = data.get("event_update")
+    return update.update_id if update else None

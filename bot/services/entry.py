@@ -1,0 +1,143 @@
+"""Recording weekly numbers: parse a message, validate, save as one batch, describe the result.
+
+No aiogram here: handlers turn an `EntryOutcome` into a reply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from kpi.formulas import Derived, compute_derived
+from kpi.parser import ParsedEntry, UnknownName, parse_entry
+from kpi.weeks import current_week
+
+from kpi import catalogue
+from storage.base import Storage
+from storage.models import BatchSource, NewValue, Project, ProjectKpi
+
+
+@dataclass(frozen=True, slots=True)
+class SavedValue:
+    metric: str
+    value: float
+    previous_week: float | None  # the same metric a week earlier, for the change
+    replaced: float | None  # the value this one replaced for the same week
+
+
+@dataclass(slots=True)
+class EntryOutcome:
+    parsed: ParsedEntry
+    week_start: date
+    saved: list[SavedValue] = field(default_factory=list)
+    derived: dict[str, Derived] = field(default_factory=dict)
+    batch_id: int | None = None
+    duplicate: bool = False
+    refused: str | None = None  # a problem code that stopped saving (e.g. future_week)
+
+    @property
+    def unknown(self) -> list[UnknownName]:
+        return self.parsed.unknown
+
+
+def project_today(project: Project, now: datetime | None = None) -> date:
+    from kpi.weeks import parse_timezone
+
+    tz = parse_timezone(project.timezone)
+    moment = now.astimezone(tz) if now else datetime.now(tz)
+    return moment.date()
+
+
+def custom_names(kpis: list[ProjectKpi]) -> list[str]:
+    return [k.metric for k in kpis if k.custom]
+
+
+async def record_entry(
+    storage: Storage, project: Project, user_id: int, text: str, *,
+    source: BatchSource = BatchSource.MESSAGE, update_id: int | None = None,
+    now: datetime | None = None,
+) -> EntryOutcome:
+    kpis = await storage.get_kpis(project.id)
+    today = project_today(project, now)
+    parsed = parse_entry(text, today=today, custom=custom_names(kpis))
+    outcome = EntryOutcome(parsed=parsed, week_start=parsed.week_start)
+    if not parsed.values:
+        return outcome
+    blocking = [p for p in parsed.problems if p.code in BLOCKING_PROBLEMS]
+    if blocking:
+        outcome.refused = blocking[0].code
+        return outcome
+    if parsed.week_start > current_week(project.timezone, now):
+        outcome.refused = "future_week"
+        return outcome
+    new_values = [NewValue(parsed.week_start, v.metric, v.value) for v in parsed.values]
+    await save_values(storage, project, user_id, new_values, outcome, source, update_id)
+    return outcome
+
+
+BLOCKING_PROBLEMS = frozenset({"future_week", "percent_for_count", "negative"})
+
+
+async def save_values(
+    storage: Storage, project: Project, user_id: int, values: list[NewValue],
+    outcome: EntryOutcome, source: BatchSource, update_id: int | None,
+) -> None:
+    week = outcome.week_start
+    result = await storage.save_batch(project.id, user_id, source, values, update_id=update_id)
+    outcome.batch_id = result.batch_id
+    outcome.duplicate = result.duplicate
+    previous = await week_values(storage, project.id, week - timedelta(days=7))
+    current = await week_values(storage, project.id, week)
+    for value in values:
+        outcome.saved.append(SavedValue(
+            metric=value.metric, value=value.value,
+            previous_week=previous.get(value.metric),
+            replaced=result.replaced.get((value.week_start, value.metric)),
+        ))
+    typed = set(current)
+    outcome.derived = {
+        key: derived for key, derived in compute_derived(current, previous or None).items()
+        if key not in typed and set(derived.inputs) & {v.metric for v in values}
+    }
+
+
+async def week_values(storage: Storage, project_id: int, week: date) -> dict[str, float]:
+    rows = await storage.get_values(project_id, since=week, until=week)
+    return {row.metric: row.value for row in rows}
+
+
+async def guided_metrics(storage: Storage, project_id: int) -> list[str]:
+    """The metrics /add asks for: base metrics behind the project's KPIs, then custom ones.
+
+    A derived KPI is asked for through its inputs (CPL → spend and leads) because ratios are
+    computed, not typed, whenever the counts are known.
+    """
+    kpis = await storage.get_kpis(project_id)
+    wanted: list[str] = []
+    for kpi in kpis:
+        metric = catalogue.get(kpi.metric)
+        keys = DERIVED_INPUTS.get(kpi.metric, ()) if metric and metric.derived else (kpi.metric,)
+        for key in keys:
+            if key not in wanted:
+                wanted.append(key)
+    return wanted
+
+
+DERIVED_INPUTS: dict[str, tuple[str, ...]] = {
+    "er_reach": ("reach", "likes", "comments", "shares", "saves"),
+    "er_followers": ("followers", "likes", "comments", "shares", "saves"),
+    "er_views": ("views", "likes", "comments", "shares", "saves"),
+    "reach_rate": ("reach", "followers"),
+    "follower_growth": ("followers",),
+    "virality": ("shares", "reach"),
+    "ctr": ("clicks", "impressions"),
+    "cpc": ("spend", "clicks"),
+    "cpm": ("spend", "impressions"),
+    "cpl": ("spend", "leads"),
+    "cpa": ("spend", "orders"),
+    "cr_click_lead": ("leads", "clicks"),
+    "cr_lead_sale": ("orders", "leads"),
+    "romi": ("revenue", "spend"),
+    "drr": ("spend", "revenue"),
+    "churn": ("unfollows", "followers"),
+}

@@ -1,0 +1,32 @@
+"""A project's weekly table: stored values plus the derived KPIs they allow."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from kpi.formulas import derived_series
+
+from storage.base import Storage
+
+
+@dataclass(frozen=True, slots=True)
+class WeekRow:
+    week_start: date
+    values: dict[str, float]
+    computed: frozenset[str]  # which of `values` were computed, not entered
+
+
+async def weekly_table(storage: Storage, project_id: int, *, since: date | None = None,
+                       until: date | None = None) -> list[WeekRow]:
+    rows = await storage.get_values(project_id, since=since, until=until)
+    weeks: dict[date, dict[str, float]] = defaultdict(dict)
+    for row in rows:
+        weeks[row.week_start][row.metric] = row.value
+    derived = derived_series(weeks)
+    table = []
+    for week in sorted(weeks):
+        extra = {key: d.value for key, d in derived.get(week, {}).items()}
+        table.append(WeekRow(week, {**extra, **weeks[week]}, frozenset(extra) - set(weeks[week])))
+    return table

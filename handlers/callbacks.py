@@ -1,0 +1,44 @@
+"""Every inline button's payload. Values are ids or indexes into server-side state, never
+trusted: handlers re-check them against storage and the user's rights."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class GoalCb(CallbackData, prefix="goal"):
+    goal: str
+
+
+class KpiCb(CallbackData, prefix="kpi"):
+    action: str  # toggle | custom | done
+    index: int = -1
+
+
+class TargetCb(CallbackData, prefix="tgt"):
+    action: str  # skip | skip_all
+
+
+class TzCb(CallbackData, prefix="tz"):
+    index: int
+
+
+class ProjectCb(CallbackData, prefix="prj"):
+    project_id: int
+
+
+class UndoCb(CallbackData, prefix="undo"):
+    project_id: int
+    batch_id: int
+
+
+class AddCb(CallbackData, prefix="add"):
+    action: str  # skip | stop
+
+
+class LanguageCb(CallbackData, prefix="lang"):
+    lang: str
+
+
+class ExportCb(CallbackData, prefix="exp"):
+    fmt: str  # csv | xlsx

@@ -1,0 +1,80 @@
+"""Weekly numbers by plain message, the Undo button and /undo."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.types import CallbackQuery, Message, Update
+from storage.access import AccessDenied, require_role
+
+from bot.i18n import Translator
+from bot.services.entry import record_entry
+from handlers.callbacks import UndoCb
+from handlers.entry_view import outcome_text, undo_keyboard, unknown_text
+from handlers.kpi_picker import metric_label
+from storage.base import Storage
+from storage.models import Batch, Membership
+
+router = Router(name=__name__)
+router.message.filter(F.chat.type == "private")
+
+
+@router.message(StateFilter(None), F.text, ~F.text.startswith("/"))
+async def numbers_message(message: Message, t: Translator, storage: Storage,
+                          membership: Membership | None, event_update: Update) -> None:
+    if membership is None:
+        await message.answer(t("no-project"))
+        return
+    if not membership.role.can_edit:
+        await message.answer(t("access-denied-edit"))
+        return
+    outcome = await record_entry(storage, membership.project, message.from_user.id,
+                                 message.text or "", update_id=event_update.update_id)
+    if outcome.refused:
+        await message.answer(t(f"entry-refused-{outcome.refused}"))
+        return
+    if not outcome.saved:
+        text = unknown_text(outcome, t) + "\n\n" if outcome.unknown else ""
+        await message.answer(text + t("entry-help"))
+        return
+    await message.answer(outcome_text(outcome, t),
+                         reply_markup=undo_keyboard(membership.project.id, outcome.batch_id, t))
+
+
+@router.callback_query(UndoCb.filter())
+async def undo_button(query: CallbackQuery, callback_data: UndoCb, t: Translator,
+                      storage: Storage) -> None:
+    try:
+        await require_role(storage, query.from_user.id, callback_data.project_id, edit=True)
+    except AccessDenied:
+        await query.answer(t("access-denied"), show_alert=True)
+        return
+    batch = await storage.undo_batch(callback_data.project_id, callback_data.batch_id)
+    if batch is None:
+        await query.answer(t("undo-not-possible"), show_alert=True)
+        return
+    await query.message.edit_reply_markup(reply_markup=None)
+    await query.message.answer(undone_text(batch, t))
+
+
+@router.message(Command("undo"))
+async def undo_command(message: Message, t: Translator, storage: Storage,
+                       membership: Membership | None) -> None:
+    if membership is None:
+        await message.answer(t("no-project"))
+        return
+    if not membership.role.can_edit:
+        await message.answer(t("access-denied-edit"))
+        return
+    batch = await storage.undo_last_batch(membership.project.id, message.from_user.id)
+    if batch is None:
+        await message.answer(t("undo-nothing"))
+        return
+    await message.answer(undone_text(batch, t))
+
+
+def undone_text(batch: Batch, t: Translator) -> str:
+    names = sorted({metric_label(v.metric, t.lang) for v in batch.values})
+    weeks = sorted({v.week_start.isoformat() for v in batch.values})
+    return t("undo-done", count=len(batch.values), metrics=", ".join(names),
+             weeks=", ".join(weeks))

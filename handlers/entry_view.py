@@ -1,0 +1,67 @@
+"""Turning an entry outcome into the reply a user reads."""
+
+from __future__ import annotations
+
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from kpi.formatting import format_change_pct, format_number
+from kpi.weeks import format_week, iso_week_label
+
+from bot.i18n import Translator
+from bot.services.entry import EntryOutcome
+from handlers.callbacks import UndoCb
+from handlers.kpi_picker import metric_label
+from kpi import catalogue
+
+
+def unit_of(key: str) -> str:
+    metric = catalogue.get(key)
+    return metric.unit.value if metric else "count"
+
+
+def value_text(key: str, value: float, lang: str) -> str:
+    return format_number(value, lang, unit_of(key))
+
+
+def outcome_text(outcome: EntryOutcome, t: Translator) -> str:
+    lang = t.lang
+    lines = [t("entry-saved-header", week=format_week(outcome.week_start, lang),
+               iso=iso_week_label(outcome.week_start))]
+    for saved in outcome.saved:
+        parts = [t("entry-line", metric=metric_label(saved.metric, lang),
+                   value=value_text(saved.metric, saved.value, lang))]
+        if saved.previous_week not in (None, 0):
+            pct = (saved.value - saved.previous_week) / abs(saved.previous_week) * 100
+            parts.append(t("entry-change", change=format_change_pct(pct, lang),
+                           previous=value_text(saved.metric, saved.previous_week, lang)))
+        if saved.replaced is not None and saved.replaced != saved.value:
+            parts.append(t("entry-replaced", old=value_text(saved.metric, saved.replaced, lang)))
+        lines.append(" ".join(parts))
+    if outcome.derived:
+        lines.append(t("entry-derived-header"))
+        for key, derived in outcome.derived.items():
+            metric = catalogue.get(key)
+            lines.append(t("entry-derived-line", metric=metric_label(key, lang),
+                           value=value_text(key, derived.value, lang),
+                           formula=metric.formula(lang) if metric else ""))
+    if outcome.unknown:
+        lines.append(unknown_text(outcome, t))
+    return "\n".join(lines)
+
+
+def unknown_text(outcome: EntryOutcome, t: Translator) -> str:
+    lines = []
+    for unknown in outcome.unknown:
+        if unknown.suggestions:
+            names = ", ".join(metric_label(s, t.lang) for s in unknown.suggestions)
+            lines.append(t("entry-unknown-suggest", name=unknown.raw, suggestions=names))
+        else:
+            lines.append(t("entry-unknown", name=unknown.raw))
+    return "\n".join(lines)
+
+
+def undo_keyboard(project_id: int, batch_id: int, t: Translator) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=t("undo-button"), callback_data=UndoCb(project_id=project_id,
+                                                               batch_id=batch_id))
+    return builder.as_markup()

@@ -1,0 +1,67 @@
+"""/export: every stored weekly number of the project as a CSV (or XLSX) document."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from kpi.exporting import ExportRow, export_csv, export_xlsx
+from storage.access import AccessDenied, require_role
+
+from bot.i18n import Translator
+from handlers.callbacks import ExportCb
+from storage.base import Storage
+from storage.models import Membership, Project
+
+router = Router(name=__name__)
+
+
+@router.message(Command("export"), F.chat.type == "private")
+async def export(message: Message, t: Translator, storage: Storage,
+                 membership: Membership | None) -> None:
+    if membership is None:
+        await message.answer(t("no-project"))
+        return
+    await send_export(message, t, storage, membership.project, "csv")
+
+
+def format_keyboard(t: Translator) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=t("export-xlsx-button"), callback_data=ExportCb(fmt="xlsx"))
+    return builder.as_markup()
+
+
+@router.callback_query(ExportCb.filter(F.fmt.in_({"csv", "xlsx"})))
+async def export_format(query: CallbackQuery, callback_data: ExportCb, t: Translator,
+                        storage: Storage, membership: Membership | None) -> None:
+    if membership is None:
+        await query.answer(t("no-project"), show_alert=True)
+        return
+    try:
+        await require_role(storage, query.from_user.id, membership.project.id)
+    except AccessDenied:
+        await query.answer(t("access-denied"), show_alert=True)
+        return
+    await send_export(query.message, t, storage, membership.project, callback_data.fmt)
+
+
+async def send_export(message: Message, t: Translator, storage: Storage, project: Project,
+                      fmt: str) -> None:
+    values = await storage.get_values(project.id)
+    if not values:
+        await message.answer(t("export-empty"))
+        return
+    rows = [ExportRow(project=project.name, week_start=v.week_start, metric=v.metric,
+                      value=v.value, approximate=v.approximate) for v in values]
+    data = export_csv(rows) if fmt == "csv" else export_xlsx(rows)
+    filename = f"{safe_filename(project.name)}-kpi.{fmt}"
+    await message.answer_document(
+        BufferedInputFile(data, filename=filename),
+        caption=t("export-caption", name=project.name, count=len(rows)),
+        reply_markup=format_keyboard(t) if fmt == "csv" else None)
+
+
+def safe_filename(name: str) -> str:
+    cleaned = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in name).strip("-")
+    return cleaned[:40] or "project"

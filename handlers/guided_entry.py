@@ -1,0 +1,116 @@
+"""/add: asks for each of the project's metrics in turn, saves them as one batch."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from kpi.numbers import parse_number
+from kpi.parser import ParsedEntry
+from kpi.weeks import current_week, format_week
+from storage.access import AccessDenied, require_role
+
+from bot.i18n import Translator
+from bot.services.entry import EntryOutcome, guided_metrics, save_values
+from handlers.callbacks import AddCb
+from handlers.entry_view import outcome_text, undo_keyboard
+from handlers.kpi_picker import metric_label
+from handlers.states import GuidedEntry
+from storage.base import Storage
+from storage.models import BatchSource, Membership, NewValue
+
+router = Router(name=__name__)
+
+
+@router.message(Command("add"), F.chat.type == "private")
+async def start_guided(message: Message, state: FSMContext, t: Translator, storage: Storage,
+                       membership: Membership | None) -> None:
+    if membership is None:
+        await message.answer(t("no-project"))
+        return
+    if not membership.role.can_edit:
+        await message.answer(t("access-denied-edit"))
+        return
+    metrics = await guided_metrics(storage, membership.project.id)
+    if not metrics:
+        await message.answer(t("add-no-kpis"))
+        return
+    # The digest reports on the week that just ended, so that is the week /add fills in.
+    week = current_week(membership.project.timezone) - timedelta(days=7)
+    await state.set_state(GuidedEntry.value)
+    await state.update_data(project_id=membership.project.id, week=week.isoformat(),
+                            metrics=metrics, index=0, values={})
+    await message.answer(t("add-intro", week=format_week(week, t.lang), count=len(metrics)))
+    await ask_next(message, state, t)
+
+
+def step_keyboard(t: Translator) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=t("add-skip-button"), callback_data=AddCb(action="skip"))
+    builder.button(text=t("add-stop-button"), callback_data=AddCb(action="stop"))
+    return builder.as_markup()
+
+
+async def ask_next(message: Message, state: FSMContext, t: Translator) -> bool:
+    """Ask for the next metric; False when none is left."""
+    data = await state.get_data()
+    if data["index"] >= len(data["metrics"]):
+        return False
+    key = data["metrics"][data["index"]]
+    await message.answer(t("add-ask", metric=metric_label(key, t.lang),
+                           step=data["index"] + 1, total=len(data["metrics"])),
+                         reply_markup=step_keyboard(t))
+    return True
+
+
+@router.message(GuidedEntry.value, F.text, ~F.text.startswith("/"))
+async def got_value(message: Message, state: FSMContext, t: Translator,
+                    storage: Storage) -> None:
+    number = parse_number(message.text or "")
+    if number is None or number.value < 0:
+        await message.answer(t("add-bad-number"))
+        return
+    data = await state.get_data()
+    values = dict(data["values"])
+    values[data["metrics"][data["index"]]] = number.value
+    await state.update_data(values=values, index=data["index"] + 1)
+    if not await ask_next(message, state, t):
+        await finish(message, state, t, storage, message.from_user.id)
+
+
+@router.callback_query(GuidedEntry.value, AddCb.filter())
+async def step_button(query: CallbackQuery, callback_data: AddCb, state: FSMContext,
+                      t: Translator, storage: Storage) -> None:
+    await query.message.edit_reply_markup(reply_markup=None)
+    data = await state.get_data()
+    if callback_data.action == "skip":
+        await state.update_data(index=data["index"] + 1)
+        if await ask_next(query.message, state, t):
+            return
+    await finish(query.message, state, t, storage, query.from_user.id)
+
+
+async def finish(message: Message, state: FSMContext, t: Translator, storage: Storage,
+                 user_id: int) -> None:
+    data = await state.get_data()
+    await state.clear()
+    if not data["values"]:
+        await message.answer(t("add-nothing"))
+        return
+    try:
+        await require_role(storage, user_id, data["project_id"], edit=True)
+    except AccessDenied:
+        await message.answer(t("access-denied-edit"))
+        return
+    project = await storage.get_project(data["project_id"])
+    week = date.fromisoformat(data["week"])
+    outcome = EntryOutcome(parsed=ParsedEntry(week_start=week, period_given=True, values=[],
+                                              unknown=[], problems=[]), week_start=week)
+    values = [NewValue(week, key, value) for key, value in data["values"].items()]
+    await save_values(storage, project, user_id, values, outcome, BatchSource.GUIDED, None)
+    await message.answer(outcome_text(outcome, t),
+                         reply_markup=undo_keyboard(project.id, outcome.batch_id, t))

@@ -1,0 +1,68 @@
+"""/history [metric]: recent weeks as a compact table."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+from kpi.formatting import format_number
+
+from bot.i18n import Html, Translator
+from bot.services.history import WeekRow, weekly_table
+from handlers.kpi_picker import metric_label
+from kpi import catalogue
+from storage.base import Storage
+from storage.models import Membership
+
+router = Router(name=__name__)
+
+TABLE_WEEKS = 8
+SINGLE_METRIC_WEEKS = 12
+COLUMN_WIDTH = 9
+
+
+@router.message(Command("history"), F.chat.type == "private")
+async def history(message: Message, command: CommandObject, t: Translator, storage: Storage,
+                  membership: Membership | None) -> None:
+    if membership is None:
+        await message.answer(t("no-project"))
+        return
+    project = membership.project
+    kpis = await storage.get_kpis(project.id)
+    custom = [k.metric for k in kpis if k.custom]
+    table = await weekly_table(storage, project.id)
+    if command.args:
+        key = catalogue.resolve(command.args, custom)
+        if key is None:
+            await message.answer(t("history-unknown-metric", name=command.args.strip()))
+            return
+        metrics, weeks = [key], SINGLE_METRIC_WEEKS
+    else:
+        metrics, weeks = [k.metric for k in kpis], TABLE_WEEKS
+    rows = [row for row in table if any(m in row.values for m in metrics)][-weeks:]
+    if not rows:
+        await message.answer(t("history-empty"))
+        return
+    await message.answer(t("history-title", name=project.name, weeks=len(rows))
+                         + "\n" + render_table(rows, metrics, t.lang))
+
+
+def render_table(rows: list[WeekRow], metrics: list[str], lang: str) -> Html:
+    import html
+
+    def cell(text: str) -> str:
+        return text[:COLUMN_WIDTH].rjust(COLUMN_WIDTH)
+
+    header = "week " if lang == "en" else "нед. "
+    header += "".join(cell(metric_label(m, lang)) for m in metrics)
+    lines = [header]
+    for row in rows:
+        label = row.week_start.strftime("%d.%m")
+        values = []
+        for metric in metrics:
+            value = row.values.get(metric)
+            unit = catalogue.get(metric).unit.value if catalogue.get(metric) else "count"
+            text = "—" if value is None else format_number(value, lang, unit, compact=True)
+            values.append(cell(text))
+        lines.append(label + "".join(values))
+    return Html("<pre>" + html.escape("\n".join(lines)) + "</pre>")
