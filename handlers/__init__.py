@@ -13,6 +13,7 @@ def get_routers() -> list[Router]:
         history,
         onboarding,
         projects,
+        report,
     )
 
     return [
@@ -23,5 +24,6 @@ def get_routers() -> list[Router]:
         guided_entry.router,
         history.router,
         export.router,
+        report.router,
         entry.router,
     ]

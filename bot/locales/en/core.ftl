@@ -155,3 +155,11 @@ cmd-help = Help
 cmd-cancel = Leave a dialog
 cmd-delete = Delete the project
 cmd-forget = Delete my data
+
+## Digest
+
+digest-header = 📊 <b>{ $name }</b> — week { $week }
+digest-subtitle = Week { $week }
+digest-alerts-header = <b>Worth a look:</b>
+digest-all-good = Nothing declined — keep it up 👍
+delivery-paused-forbidden = ⚠️ I can't post the digest of <b>{ $name }</b> to { $chat }: I was removed or lost the right to post. Delivery is paused — restore my rights and link the chat again with /channel.

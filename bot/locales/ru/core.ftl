@@ -156,3 +156,11 @@ cmd-help = Справка
 cmd-cancel = Отменить диалог
 cmd-delete = Удалить проект
 cmd-forget = Удалить мои данные
+
+## Digest
+
+digest-header = 📊 <b>{ $name }</b> — неделя { $week }
+digest-subtitle = Неделя { $week }
+digest-alerts-header = <b>Обратите внимание:</b>
+digest-all-good = Ничего не просело — так держать 👍
+delivery-paused-forbidden = ⚠️ Не могу отправить отчёт проекта <b>{ $name }</b> в { $chat }: меня удалили или лишили права публиковать. Отправка на паузе — верните права и снова привяжите чат командой /channel.

@@ -1,0 +1,93 @@
+"""Weekly digest delivery: find due projects, claim each (project, week) once, render, send.
+
+Exactly once per project and week: the claim is a row in storage written before sending, so a
+restart neither repeats a sent digest nor forgets a due one (due-ness is recomputed from the
+schedule at every tick, and a tick runs at start). A 403 pauses the project and tells the owner.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.types import BufferedInputFile
+from kpi.weeks import current_week
+
+from bot.delivery import RateLimiter, send_with_retry
+from bot.i18n import get_translator
+from bot.rendering import Renderer
+from bot.services.digest import Digest, load_digest_input
+from storage.base import Storage
+from storage.models import Project, Role
+
+log = logging.getLogger(__name__)
+
+
+class DigestDelivery:
+    def __init__(self, bot: Bot, storage: Storage, renderer: Renderer,
+                 limiter: RateLimiter | None = None) -> None:
+        self.bot = bot
+        self.storage = storage
+        self.renderer = renderer
+        self.limiter = limiter or RateLimiter()
+
+    async def deliver_due(self, now: datetime | None = None) -> int:
+        now = now or datetime.now(UTC)
+        sent = 0
+        for project in await self.storage.due_projects(now):
+            if await self.deliver(project, now):
+                sent += 1
+        return sent
+
+    async def deliver(self, project: Project, now: datetime) -> bool:
+        week = current_week(project.timezone, now)
+        if not await self.storage.claim_digest(project.id, week):
+            return False
+        try:
+            data = await load_digest_input(self.storage, project, now=now)
+            digest = await self.renderer.digest(data)
+            chat_id = project.channel_chat_id or await self.owner_id(project.id)
+            if chat_id is None:
+                await self.storage.finish_digest(project.id, week, sent=True)
+                return False
+            await self.send(chat_id, digest)
+        except TelegramForbiddenError:
+            log.warning("project %s: chat refused the digest; delivery paused", project.id)
+            await self.storage.finish_digest(project.id, week, sent=False)
+            await self.storage.set_delivery_paused(project.id, True)
+            await self.tell_owner(project, "delivery-paused-forbidden")
+            return False
+        except Exception:
+            log.exception("project %s: digest for %s failed; will retry", project.id, week)
+            await self.storage.finish_digest(project.id, week, sent=False)
+            return False
+        await self.storage.finish_digest(project.id, week, sent=True)
+        log.info("project %s: digest for week %s sent", project.id, week - timedelta(weeks=1))
+        return True
+
+    async def send(self, chat_id: int, digest: Digest) -> None:
+        photo = BufferedInputFile(digest.png, filename="digest.png")
+        await send_with_retry(chat_id, lambda: self.bot.send_photo(
+            chat_id, photo, caption=digest.caption), limiter=self.limiter)
+        if digest.details:
+            await send_with_retry(chat_id, lambda: self.bot.send_message(
+                chat_id, digest.details), limiter=self.limiter)
+
+    async def owner_id(self, project_id: int) -> int | None:
+        members = await self.storage.list_members(project_id)
+        return next((user for user, role in members if role is Role.OWNER), None)
+
+    async def tell_owner(self, project: Project, key: str) -> None:
+        owner = await self.owner_id(project.id)
+        if owner is None or owner == project.channel_chat_id:
+            return
+        user = await self.storage.get_user(owner)
+        t = get_translator((user.language if user else None) or project.language)
+        try:
+            await send_with_retry(owner, lambda: self.bot.send_message(
+                owner, t(key, name=project.name, chat=project.channel_title or "")),
+                limiter=self.limiter)
+        except (TelegramForbiddenError, TelegramBadRequest):
+            log.warning("project %s: owner %s unreachable too", project.id, owner)

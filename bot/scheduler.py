@@ -1,0 +1,22 @@
+"""APScheduler wiring: one job every minute delivers the digests that are due.
+
+The job holds no state of its own: what is due and what was sent live in storage, so a missed
+run, a restart or two overlapping processes cannot skip or repeat a digest.
+"""
+
+from __future__ import annotations
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.digest_job import DigestDelivery
+
+TICK_SECONDS = 60
+
+
+def create_scheduler(delivery: DigestDelivery) -> AsyncIOScheduler:
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    scheduler.add_job(delivery.deliver_due, IntervalTrigger(seconds=TICK_SECONDS),
+                      id="deliver-due-digests", max_instances=1, coalesce=True,
+                      misfire_grace_time=TICK_SECONDS, next_run_time=None)
+    return scheduler

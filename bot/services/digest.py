@@ -1,0 +1,128 @@
+"""The weekly digest: storage → analysis → chart → text. The scheduler, /report and the demo
+CLI all go through here.
+
+`load_digest_input` does the I/O; `build_digest` is pure CPU work on picklable data, so it can
+run in a worker process and never blocks the event loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from kpi.analysis import Analysis, MetricSeries, Thresholds, alert_message, analyze, series_for
+from kpi.formatting import format_change_pct, format_number
+from kpi.weeks import current_week, format_week
+
+from bot.i18n import get_translator
+from bot.services.history import weekly_table
+from charts import DigestChart, Panel, render_digest
+from storage.base import Storage
+from storage.models import Project
+
+HISTORY_WEEKS = 12
+MAX_PANELS = 6
+CAPTION_LIMIT = 1024
+STATUS_ICON = {"ok": "✅", "warning": "⚠️", "critical": "🔴", "no_data": "▫️"}
+
+
+@dataclass(frozen=True, slots=True)
+class DigestInput:
+    project_name: str
+    lang: str
+    this_week: date  # the current ISO week; the digest reports on the one before
+    series: dict[str, MetricSeries]
+    thresholds: dict[str, Thresholds]
+    kpi_count: int  # the first `kpi_count` series are the project's KPIs; the rest is context
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    png: bytes
+    caption: str  # fits a photo caption
+    details: str | None  # the rest, when the full text does not fit the caption
+    analysis: Analysis
+
+    @property
+    def text(self) -> str:
+        return self.caption + ("\n\n" + self.details if self.details else "")
+
+
+async def load_digest_input(storage: Storage, project: Project, *, lang: str | None = None,
+                            now: datetime | None = None, weeks: int = HISTORY_WEEKS) -> DigestInput:
+    this_week = current_week(project.timezone, now)
+    first = this_week - timedelta(weeks=weeks)
+    kpis = await storage.get_kpis(project.id)
+    table = {row.week_start: row.values for row in
+             await weekly_table(storage, project.id, since=first - timedelta(weeks=1),
+                                until=this_week)}
+    # The current week is still being filled in: the digest covers full weeks only.
+    week_list = [first + timedelta(weeks=i) for i in range(weeks)]
+    # Related base metrics ride along so the analysis can name a cause (fewer posts, less spend).
+    context = [k for k in ("posts", "spend", "reach", "followers", "impressions")
+               if any(k in v for v in table.values())]
+    series: dict[str, MetricSeries] = {}
+    for key in [k.metric for k in kpis] + context:
+        if key in series:
+            continue
+        kpi = next((k for k in kpis if k.metric == key), None)
+        series[key] = series_for(key, week_list, [table.get(w, {}).get(key) for w in week_list],
+                                 target=kpi.target if kpi else None)
+    thresholds = {t.metric: Thresholds(t.warning_pct, t.critical_pct)
+                  for t in await storage.get_thresholds(project.id)}
+    return DigestInput(project.name, lang or project.language, this_week, series, thresholds,
+                       kpi_count=min(len(kpis), MAX_PANELS))
+
+
+def build_digest(data: DigestInput) -> Digest:
+    t = get_translator(data.lang)
+    analysis = analyze(data.series, current_week=data.this_week, thresholds=data.thresholds)
+    shown = list(data.series)[: data.kpi_count]
+    report_week = data.this_week - timedelta(weeks=1)
+    panels = [panel_for(data.series[k], analysis, data.lang) for k in shown]
+    chart = DigestChart(title=data.project_name,
+                        subtitle=t("digest-subtitle", week=format_week(report_week, data.lang)),
+                        lang=data.lang, panels=panels)
+    png = render_digest(chart)
+    header = t("digest-header", name=data.project_name, week=format_week(report_week, data.lang))
+    lines = [status_line(data.series[k], analysis, data.lang) for k in shown]
+    alerts = [f"• {alert_message(alert, data.series[k], data.lang)}"
+              for k in shown for alert in analysis.metrics[k].alerts]
+    summary = header + "\n\n" + "\n".join(lines)
+    tail = (t("digest-alerts-header") + "\n" + "\n".join(alerts)) if alerts else t(
+        "digest-all-good")
+    full = summary + "\n\n" + tail
+    if len(full) <= CAPTION_LIMIT:
+        return Digest(png, full, None, analysis)
+    if len(summary) <= CAPTION_LIMIT:
+        return Digest(png, summary, fit_message(tail), analysis)
+    return Digest(png, header, fit_message(full), analysis)
+
+
+def fit_message(text: str, limit: int = 4096) -> str:
+    """Cut at a line break so that no HTML tag is split."""
+    if len(text) <= limit:
+        return text
+    return text[: text.rfind("\n", 0, limit - 2)] + "\n…"
+
+
+def panel_for(series: MetricSeries, analysis: Analysis, lang: str) -> Panel:
+    result = analysis.metrics[series.key]
+    return Panel(title=series.name_ru if lang == "ru" else series.name_en,
+                 weeks=series.weeks, values=series.values, target=series.target,
+                 unit=series.unit, status=result.status, change_pct=result.wow_pct,
+                 direction=series.direction.value)
+
+
+def status_line(series: MetricSeries, analysis: Analysis, lang: str) -> str:
+    import html
+
+    result = analysis.metrics[series.key]
+    name = html.escape(series.name_ru if lang == "ru" else series.name_en)
+    icon = STATUS_ICON.get(result.status, "")
+    if result.last is None:
+        return f"{icon} {name}: —"
+    value = format_number(result.last, lang, series.unit)
+    change = f" ({format_change_pct(result.wow_pct, lang)})" if result.wow_pct is not None else ""
+    return f"{icon} {name}: <b>{value}</b>{change}"
+
