@@ -14,6 +14,7 @@ def get_routers() -> list[Router]:
         onboarding,
         projects,
         report,
+        settings,
     )
 
     return [
@@ -25,5 +26,6 @@ def get_routers() -> list[Router]:
         history.router,
         export.router,
         report.router,
+        settings.router,
         entry.router,
     ]

@@ -163,3 +163,20 @@ digest-subtitle = Week { $week }
 digest-alerts-header = <b>Worth a look:</b>
 digest-all-good = Nothing declined — keep it up 👍
 delivery-paused-forbidden = ⚠️ I can't post the digest of <b>{ $name }</b> to { $chat }: I was removed or lost the right to post. Delivery is paused — restore my rights and link the chat again with /channel.
+
+## Schedule and time zone
+
+weekday-0 = Monday
+weekday-1 = Tuesday
+weekday-2 = Wednesday
+weekday-3 = Thursday
+weekday-4 = Friday
+weekday-5 = Saturday
+weekday-6 = Sunday
+schedule-now = The digest of <b>{ $name }</b> goes out every week: { $day }, { $time } ({ $timezone }).
+schedule-off-now = The weekly digest of <b>{ $name }</b> is off.
+schedule-usage = Change: <code>/schedule mon 10:00</code>, turn off: <code>/schedule off</code>.
+schedule-bad = I didn't understand the schedule "{ $text }".
+access-denied-owner = ⛔ Only the project's owner can do that.
+timezone-now = Project time zone: { $timezone }.
+timezone-set = ✅ Project time zone: { $timezone }. Weeks and the digest time follow it.

@@ -164,3 +164,20 @@ digest-subtitle = Неделя { $week }
 digest-alerts-header = <b>Обратите внимание:</b>
 digest-all-good = Ничего не просело — так держать 👍
 delivery-paused-forbidden = ⚠️ Не могу отправить отчёт проекта <b>{ $name }</b> в { $chat }: меня удалили или лишили права публиковать. Отправка на паузе — верните права и снова привяжите чат командой /channel.
+
+## Schedule and time zone
+
+weekday-0 = понедельник
+weekday-1 = вторник
+weekday-2 = среда
+weekday-3 = четверг
+weekday-4 = пятница
+weekday-5 = суббота
+weekday-6 = воскресенье
+schedule-now = Отчёт проекта <b>{ $name }</b> выходит каждую неделю: { $day }, { $time } ({ $timezone }).
+schedule-off-now = Еженедельный отчёт проекта <b>{ $name }</b> выключен.
+schedule-usage = Изменить: <code>/schedule пн 10:00</code>, выключить: <code>/schedule off</code>.
+schedule-bad = Не понял расписание «{ $text }».
+access-denied-owner = ⛔ Это может сделать только владелец проекта.
+timezone-now = Часовой пояс проекта: { $timezone }.
+timezone-set = ✅ Часовой пояс проекта: { $timezone }. Недели и время отчёта считаются по нему.
