@@ -5,6 +5,7 @@ from aiogram import Router
 
 def get_routers() -> list[Router]:
     from handlers import (
+        channel,
         common,
         entry,
         errors,
@@ -27,5 +28,6 @@ def get_routers() -> list[Router]:
         export.router,
         report.router,
         settings.router,
+        channel.router,
         entry.router,
     ]

@@ -42,3 +42,7 @@ class LanguageCb(CallbackData, prefix="lang"):
 
 class ExportCb(CallbackData, prefix="exp"):
     fmt: str  # csv | xlsx
+
+
+class ChannelCb(CallbackData, prefix="chn"):
+    chat_id: int

@@ -180,3 +180,18 @@ schedule-bad = I didn't understand the schedule "{ $text }".
 access-denied-owner = ⛔ Only the project's owner can do that.
 timezone-now = Project time zone: { $timezone }.
 timezone-set = ✅ Project time zone: { $timezone }. Weeks and the digest time follow it.
+
+## Channel
+
+channel-none = Digests now come to you in private messages.
+channel-current = Digests are posted to "{ $chat }".
+channel-how = To post digests to a channel or group: add me there as an administrator allowed to post, then forward any post from it here or send the channel's @username. Unlink: <code>/channel off</code>.
+channel-linked = ✅ Digests of <b>{ $name }</b> will be posted to "{ $chat }".
+channel-unlinked = Channel unlinked: digests of <b>{ $name }</b> will come to your private chat.
+channel-refused-not-found = I could not find the chat "{ $chat }". Check the @username and that I was added there.
+channel-refused-private = That is a private chat; a channel or group is needed.
+channel-refused-bot-not-member = I am not in "{ $chat }". Add me as an administrator and try again.
+channel-refused-bot-cannot-post = I may not post in "{ $chat }". Make me an administrator allowed to post and try again.
+channel-refused-user-not-admin = Only an administrator of "{ $chat }" can link it, and you are not one.
+channel-offer = I was added to "{ $chat }". Post the active project's weekly digests there?
+channel-offer-button = Yes, post here
