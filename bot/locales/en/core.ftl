@@ -195,3 +195,11 @@ channel-refused-bot-cannot-post = I may not post in "{ $chat }". Make me an admi
 channel-refused-user-not-admin = Only an administrator of "{ $chat }" can link it, and you are not one.
 channel-offer = I was added to "{ $chat }". Post the active project's weekly digests there?
 channel-offer-button = Yes, post here
+
+## analyze CLI
+
+analyze-weeks = Weeks { $first } — { $last } ({ $count })
+status-ok = ok
+status-warning = warning
+status-critical = critical
+status-no_data = no data

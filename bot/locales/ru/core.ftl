@@ -196,3 +196,11 @@ channel-refused-bot-cannot-post = В «{ $chat }» у меня нет права
 channel-refused-user-not-admin = Привязать «{ $chat }» может только его администратор, а вы им не являетесь.
 channel-offer = Меня добавили в «{ $chat }». Публиковать туда еженедельные отчёты активного проекта?
 channel-offer-button = Да, публиковать сюда
+
+## analyze CLI
+
+analyze-weeks = Недели { $first } — { $last } ({ $count })
+status-ok = норма
+status-warning = внимание
+status-critical = критично
+status-no_data = нет данных

@@ -1,0 +1,80 @@
+"""`smm-kpi-bot analyze FILE [--json] [--lang ru|en]`: the digest's analysis over a file."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from kpi.analysis import analyze, series_for, to_json
+from kpi.formatting import format_change_pct, format_number
+from kpi.formulas import derived_series
+from kpi.importing import ImportProblem, read_import
+
+from bot.i18n import get_translator
+from kpi import catalogue
+
+
+def analyze_file(path: Path, lang: str, today: date | None = None) -> dict:
+    today = today or datetime.now(UTC).date()
+    result = read_import(path.read_bytes(), path.name, today=today)
+    weeks: dict[date, dict[str, float]] = defaultdict(dict)
+    for value in result.values:
+        weeks[value.week_start][value.metric] = value.value
+    for week, derived in derived_series(weeks).items():
+        for key, item in derived.items():
+            weeks[week].setdefault(key, item.value)
+    first, last = min(weeks), max(weeks)
+    week_list = [first + timedelta(weeks=i) for i in range((last - first).days // 7 + 1)]
+    metrics = [k for k in catalogue.METRICS if any(k in weeks[w] for w in weeks)]
+    metrics += sorted({m for w in weeks.values() for m in w} - set(metrics))
+    series = {key: series_for(key, week_list, [weeks.get(w, {}).get(key) for w in week_list])
+              for key in metrics}
+    # The file's last week is the one being judged, as a digest judges the week just ended.
+    analysis = analyze(series, current_week=last + timedelta(weeks=1))
+    return to_json(analysis, lang)
+
+
+def print_text(report: dict, lang: str) -> None:
+    t = get_translator(lang)
+    print(t("analyze-weeks", first=report["weeks"][0], last=report["weeks"][-1],
+            count=len(report["weeks"])))
+    for key, item in report["metrics"].items():
+        metric = catalogue.get(key)
+        name = metric.name(lang) if metric else key
+        unit = metric.unit.value if metric else "count"
+        last = "—" if item["last"] is None else format_number(item["last"], lang, unit)
+        change = "" if item["wow_pct"] is None else f" ({format_change_pct(item['wow_pct'], lang)})"
+        print(f"[{t('status-' + item['status'])}] {name}: {last}{change}")
+        for alert in item["alerts"]:
+            print(f"    - {alert['message']}")
+
+
+def run_analyze(file: str, *, as_json: bool, lang: str) -> int:
+    from bot.config import ConfigError
+
+    path = Path(file)
+    if not path.is_file():
+        raise ConfigError(f"no such file: {file}")
+    try:
+        report = analyze_file(path, lang)
+    except ImportProblem as problem:
+        t = get_translator(lang)
+        print(f"smm-kpi-bot: {strip_html(t('import-error-' + problem.code, **problem.params))}",
+              file=sys.stderr)
+        return 1
+    if as_json:
+        json.dump(report, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print_text(report, lang)
+    return 0
+
+
+def strip_html(text: str) -> str:
+    import html
+    import re
+
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
