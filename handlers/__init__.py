@@ -7,11 +7,13 @@ def get_routers() -> list[Router]:
     from handlers import (
         channel,
         common,
+        danger,
         entry,
         errors,
         export,
         guided_entry,
         history,
+        members,
         onboarding,
         projects,
         report,
@@ -21,6 +23,7 @@ def get_routers() -> list[Router]:
     return [
         errors.router,
         common.router,
+        members.router,
         onboarding.router,
         projects.router,
         guided_entry.router,
@@ -29,5 +32,6 @@ def get_routers() -> list[Router]:
         report.router,
         settings.router,
         channel.router,
+        danger.router,
         entry.router,
     ]

@@ -46,3 +46,17 @@ class ExportCb(CallbackData, prefix="exp"):
 
 class ChannelCb(CallbackData, prefix="chn"):
     chat_id: int
+
+
+class InviteCb(CallbackData, prefix="inv"):
+    role: str  # editor | viewer
+
+
+class MemberCb(CallbackData, prefix="mbr"):
+    action: str  # role_editor | role_viewer | remove
+    user_id: int
+
+
+class ConfirmCb(CallbackData, prefix="cfm"):
+    action: str  # delete | forget | cancel
+    project_id: int = 0

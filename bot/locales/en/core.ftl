@@ -203,3 +203,28 @@ status-ok = ok
 status-warning = warning
 status-critical = critical
 status-no_data = no data
+
+## Team
+
+members-title = <b>Team of { $name }</b>:
+members-line = • { $user } — { $role }
+members-invite-editor = ➕ Invite an editor
+members-invite-viewer = ➕ Invite a viewer
+members-make-editor = { $user }: make editor
+members-make-viewer = { $user }: make viewer
+members-remove = { $user }: remove
+members-invite-created = Invite link ({ $role }), valid for { $days } days, single use:
+    { $link }
+invite-invalid = This invite is not valid: it expired, was already used, or the link is wrong. Ask the project's owner for a new one.
+invite-joined = ✅ You joined <b>{ $name }</b> as { $role }. It is now your active project; help: /help.
+
+## Deleting
+
+delete-ask = Delete the project <b>{ $name }</b> with all its numbers, team and schedule? This cannot be undone.
+delete-confirm-button = 🗑 Yes, delete
+forget-ask = Delete all your data? Projects you alone own are deleted entirely; you leave the others. This cannot be undone.
+forget-confirm-button = 🗑 Yes, delete everything
+keep-button = No, keep it
+delete-done = Project "{ $name }" deleted.
+forget-done = Your data is deleted ({ $count } projects removed). To start again: /start.
+kept = OK, nothing deleted.

@@ -204,3 +204,28 @@ status-ok = норма
 status-warning = внимание
 status-critical = критично
 status-no_data = нет данных
+
+## Team
+
+members-title = <b>Команда проекта { $name }</b>:
+members-line = • { $user } — { $role }
+members-invite-editor = ➕ Пригласить редактора
+members-invite-viewer = ➕ Пригласить наблюдателя
+members-make-editor = { $user }: сделать редактором
+members-make-viewer = { $user }: сделать наблюдателем
+members-remove = { $user }: удалить
+members-invite-created = Ссылка-приглашение ({ $role }), действует { $days } дн. и один раз:
+    { $link }
+invite-invalid = Это приглашение недействительно: оно истекло, уже использовано или ссылка неверна. Попросите владельца проекта прислать новое.
+invite-joined = ✅ Вы в проекте <b>{ $name }</b> как { $role }. Он стал активным; справка — /help.
+
+## Deleting
+
+delete-ask = Удалить проект <b>{ $name }</b> со всеми цифрами, командой и расписанием? Это нельзя отменить.
+delete-confirm-button = 🗑 Да, удалить
+forget-ask = Удалить все ваши данные? Проекты, где вы единственный владелец, будут удалены целиком, из остальных вы выйдете. Это нельзя отменить.
+forget-confirm-button = 🗑 Да, удалить всё
+keep-button = Нет, оставить
+delete-done = Проект «{ $name }» удалён.
+forget-done = Ваши данные удалены (проектов удалено: { $count }). Чтобы начать заново — /start.
+kept = Хорошо, ничего не удаляю.

@@ -1,0 +1,118 @@
+"""/members: the team, invite links by role, role changes and removal (owner only)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from storage.access import AccessDenied, require_role
+
+from bot.i18n import Translator
+from handlers.callbacks import InviteCb, MemberCb
+from storage.base import Storage
+from storage.models import Membership, Role
+
+router = Router(name=__name__)
+router.message.filter(F.chat.type == "private")
+
+INVITE_DAYS = 7
+
+
+@router.message(Command("members"))
+async def members(message: Message, t: Translator, storage: Storage,
+                  membership: Membership | None) -> None:
+    if membership is None:
+        await message.answer(t("no-project"))
+        return
+    await show_members(message, t, storage, membership)
+
+
+async def show_members(message: Message, t: Translator, storage: Storage,
+                       membership: Membership) -> None:
+    team = await storage.list_members(membership.project.id)
+    lines = [t("members-line", user=str(user_id), role=t(f"role-{role.value}"))
+             for user_id, role in team]
+    text = t("members-title", name=membership.project.name) + "\n" + "\n".join(lines)
+    markup = owner_keyboard(team, t) if membership.role.is_owner else None
+    await message.answer(text, reply_markup=markup)
+
+
+def owner_keyboard(team: list[tuple[int, Role]], t: Translator) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=t("members-invite-editor"), callback_data=InviteCb(role="editor"))
+    builder.button(text=t("members-invite-viewer"), callback_data=InviteCb(role="viewer"))
+    for user_id, role in team:
+        if role is Role.OWNER:
+            continue
+        other = "viewer" if role is Role.EDITOR else "editor"
+        builder.button(text=t(f"members-make-{other}", user=str(user_id)),
+                       callback_data=MemberCb(action=f"role_{other}", user_id=user_id))
+        builder.button(text=t("members-remove", user=str(user_id)),
+                       callback_data=MemberCb(action="remove", user_id=user_id))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+@router.callback_query(InviteCb.filter(F.role.in_({"editor", "viewer"})))
+async def create_invite(query: CallbackQuery, callback_data: InviteCb, t: Translator,
+                        storage: Storage, membership: Membership | None) -> None:
+    if membership is None:
+        await query.answer(t("no-project"), show_alert=True)
+        return
+    try:
+        await require_role(storage, query.from_user.id, membership.project.id, owner=True)
+    except AccessDenied:
+        await query.answer(t("access-denied-owner"), show_alert=True)
+        return
+    expires = datetime.now(UTC) + timedelta(days=INVITE_DAYS)
+    invite = await storage.create_invite(membership.project.id, Role(callback_data.role),
+                                         query.from_user.id, expires, max_uses=1)
+    me = await query.bot.me()
+    link = f"https://t.me/{me.username}?start={invite.token}"
+    await query.message.answer(t("members-invite-created", link=link,
+                                 role=t(f"role-{callback_data.role}"), days=INVITE_DAYS))
+
+
+@router.callback_query(MemberCb.filter())
+async def change_member(query: CallbackQuery, callback_data: MemberCb, t: Translator,
+                        storage: Storage, membership: Membership | None) -> None:
+    if membership is None:
+        await query.answer(t("no-project"), show_alert=True)
+        return
+    project_id = membership.project.id
+    try:
+        await require_role(storage, query.from_user.id, project_id, owner=True)
+    except AccessDenied:
+        await query.answer(t("access-denied-owner"), show_alert=True)
+        return
+    current = await storage.get_membership(callback_data.user_id, project_id)
+    if current is None or current is Role.OWNER:
+        await query.answer(t("stale-button"), show_alert=True)
+        return
+    actions = {"role_editor": Role.EDITOR, "role_viewer": Role.VIEWER, "remove": None}
+    if callback_data.action not in actions:
+        await query.answer(t("stale-button"), show_alert=True)
+        return
+    await storage.set_member_role(project_id, callback_data.user_id,
+                                  actions[callback_data.action])
+    await query.message.edit_reply_markup(reply_markup=None)
+    await show_members(query.message, t, storage, membership)
+
+
+@router.message(CommandStart(deep_link=True))
+async def join_by_invite(message: Message, command: CommandObject, state: FSMContext,
+                         t: Translator, storage: Storage) -> None:
+    await state.clear()
+    token = (command.args or "").strip()
+    joined = await storage.redeem_invite(token, message.from_user.id, datetime.now(UTC)) \
+        if 8 <= len(token) <= 64 else None
+    if joined is None:
+        await message.answer(t("invite-invalid"))
+        return
+    await storage.set_active_project(message.from_user.id, joined.project.id)
+    await message.answer(t("invite-joined", name=joined.project.name,
+                           role=t(f"role-{joined.role.value}")))
