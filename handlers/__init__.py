@@ -11,6 +11,7 @@ def get_routers() -> list[Router]:
         entry,
         errors,
         export,
+        files,
         guided_entry,
         history,
         members,
@@ -33,5 +34,6 @@ def get_routers() -> list[Router]:
         settings.router,
         channel.router,
         danger.router,
+        files.router,
         entry.router,
     ]

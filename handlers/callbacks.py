@@ -60,3 +60,7 @@ class MemberCb(CallbackData, prefix="mbr"):
 class ConfirmCb(CallbackData, prefix="cfm"):
     action: str  # delete | forget | cancel
     project_id: int = 0
+
+
+class ImportCb(CallbackData, prefix="imp"):
+    action: str  # confirm | cancel

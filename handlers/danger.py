@@ -7,10 +7,10 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from storage.access import AccessDenied, require_role
 
 from bot.i18n import Translator
 from handlers.callbacks import ConfirmCb
+from storage.access import AccessDenied, require_role
 from storage.base import Storage
 from storage.models import Membership
 

@@ -16,3 +16,7 @@ class GuidedEntry(StatesGroup):
 
 class TimezoneInput(StatesGroup):
     zone = State()
+
+
+class ImportPreview(StatesGroup):
+    confirm = State()

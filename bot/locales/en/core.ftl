@@ -228,3 +228,20 @@ keep-button = No, keep it
 delete-done = Project "{ $name }" deleted.
 forget-done = Your data is deleted ({ $count } projects removed). To start again: /start.
 kept = OK, nothing deleted.
+
+## File import
+
+import-failed = I can't import "{ $name }":
+import-mapping-line = • "{ $column }" → { $metric }
+import-preview =
+    📄 <b>{ $name }</b>: { $count } values over { $weeks } weeks ({ $first } — { $last }).
+    Columns:
+    { $mapping }
+    Columns skipped: { $ignored }. Rows skipped: { $rows }.
+    Stored values to be replaced: { $overwrites }.
+    Save?
+import-confirm-button = ✅ Save
+import-cancel-button = ✖️ Cancel
+import-saved = ✅ Saved { $count } values. Undo the whole import with the button or /undo.
+import-cancelled = Import cancelled; nothing saved.
+template-caption = A template for the project's KPIs: fill in the weeks and send the file back.

@@ -229,3 +229,20 @@ keep-button = Нет, оставить
 delete-done = Проект «{ $name }» удалён.
 forget-done = Ваши данные удалены (проектов удалено: { $count }). Чтобы начать заново — /start.
 kept = Хорошо, ничего не удаляю.
+
+## File import
+
+import-failed = Не могу загрузить «{ $name }»:
+import-mapping-line = • «{ $column }» → { $metric }
+import-preview =
+    📄 <b>{ $name }</b>: { $count } значений за { $weeks } нед. ({ $first } — { $last }).
+    Столбцы:
+    { $mapping }
+    Пропущены столбцы: { $ignored }. Пропущено строк: { $rows }.
+    Будет заменено уже сохранённых значений: { $overwrites }.
+    Сохранить?
+import-confirm-button = ✅ Сохранить
+import-cancel-button = ✖️ Отмена
+import-saved = ✅ Сохранено значений: { $count }. Отменить всю загрузку можно кнопкой или /undo.
+import-cancelled = Загрузка отменена, ничего не сохранено.
+template-caption = Шаблон для KPI проекта: заполните недели и пришлите файл обратно.

@@ -1,0 +1,51 @@
+"""File imports: read an uploaded table, describe what it would change, save on confirmation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from kpi.importing import ImportResult, read_import
+
+from storage.base import Storage
+from storage.models import BatchSource, NewValue, Project
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class ImportPlan:
+    result: ImportResult
+    overwrites: int  # stored values the import would replace with a different number
+    unchanged: int  # values already stored with the same number
+
+
+async def plan_import(storage: Storage, project: Project, data: bytes, filename: str,
+                      today: date, custom: list[str]) -> ImportPlan:
+    result = read_import(data, filename, today=today, custom=custom)
+    stored = {(v.week_start, v.metric): v.value for v in await storage.get_values(
+        project.id, since=min(result.weeks), until=max(result.weeks))} if result.weeks else {}
+    overwrites = unchanged = 0
+    for value in result.values:
+        old = stored.get((value.week_start, value.metric))
+        if old is None:
+            continue
+        if old == value.value:
+            unchanged += 1
+        else:
+            overwrites += 1
+    return ImportPlan(result, overwrites, unchanged)
+
+
+def to_state(plan: ImportPlan) -> list[list[Any]]:
+    return [[v.week_start.isoformat(), v.metric, v.value, v.approximate]
+            for v in plan.result.values]
+
+
+async def apply_import(storage: Storage, project_id: int, user_id: int,
+                       rows: list[list[Any]]) -> int:
+    values = [NewValue(date.fromisoformat(week), metric, float(value), bool(approx))
+              for week, metric, value, approx in rows]
+    saved = await storage.save_batch(project_id, user_id, BatchSource.IMPORT, values)
+    return saved.batch_id
