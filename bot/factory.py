@@ -14,6 +14,7 @@ from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 
 from bot.config import Settings
 from bot.middlewares import ContextMiddleware
+from bot.throttling import DEFAULT_COOLDOWN, ThrottlingMiddleware
 from handlers import get_routers
 from storage.base import Storage
 
@@ -24,11 +25,14 @@ def create_bot(token: str, api_url: str) -> Bot:
 
 
 def create_dispatcher(settings: Settings, storage: Storage, fsm_storage: BaseStorage,
-                      **services: object) -> Dispatcher:
+                      throttle_seconds: float = DEFAULT_COOLDOWN, **services: object) -> Dispatcher:
     # One user's updates are handled one at a time, so dialog steps never race each other.
     dispatcher = Dispatcher(storage=fsm_storage, events_isolation=SimpleEventIsolation())
     dispatcher.workflow_data.update(settings=settings, storage=storage, **services)
     dispatcher.update.outer_middleware(ContextMiddleware())
     dispatcher.callback_query.middleware(CallbackAnswerMiddleware())
+    throttling = ThrottlingMiddleware(throttle_seconds)
+    dispatcher.message.middleware(throttling)
+    dispatcher.callback_query.middleware(throttling)
     dispatcher.include_routers(*get_routers())
     return dispatcher

@@ -7,17 +7,17 @@ from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from kpi.exporting import ExportRow, export_csv, export_xlsx
-from storage.access import AccessDenied, require_role
 
 from bot.i18n import Translator
 from handlers.callbacks import ExportCb
+from storage.access import AccessDenied, require_role
 from storage.base import Storage
 from storage.models import Membership, Project
 
 router = Router(name=__name__)
 
 
-@router.message(Command("export"), F.chat.type == "private")
+@router.message(Command("export"), F.chat.type == "private", flags={"expensive": "export"})
 async def export(message: Message, t: Translator, storage: Storage,
                  membership: Membership | None) -> None:
     if membership is None:
@@ -32,7 +32,7 @@ def format_keyboard(t: Translator) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-@router.callback_query(ExportCb.filter(F.fmt.in_({"csv", "xlsx"})))
+@router.callback_query(ExportCb.filter(F.fmt.in_({"csv", "xlsx"})), flags={"expensive": "export"})
 async def export_format(query: CallbackQuery, callback_data: ExportCb, t: Translator,
                         storage: Storage, membership: Membership | None) -> None:
     if membership is None:

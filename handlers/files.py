@@ -30,7 +30,7 @@ router.message.filter(F.chat.type == "private")
 TEMPLATE_WEEKS = 4
 
 
-@router.message(F.document)
+@router.message(F.document, flags={"expensive": "import"})
 async def upload(message: Message, state: FSMContext, t: Translator, storage: Storage,
                  membership: Membership | None) -> None:
     if membership is None:

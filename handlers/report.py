@@ -15,7 +15,7 @@ from storage.models import Membership
 router = Router(name=__name__)
 
 
-@router.message(Command("report"))
+@router.message(Command("report"), flags={"expensive": "report"})
 async def report(message: Message, t: Translator, storage: Storage, renderer: Renderer,
                  membership: Membership | None) -> None:
     if membership is None:

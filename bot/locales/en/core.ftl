@@ -245,3 +245,4 @@ import-cancel-button = ✖️ Cancel
 import-saved = ✅ Saved { $count } values. Undo the whole import with the button or /undo.
 import-cancelled = Import cancelled; nothing saved.
 template-caption = A template for the project's KPIs: fill in the weeks and send the file back.
+throttled = ⏳ Not so fast: try again in { $seconds } s.
