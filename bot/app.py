@@ -5,15 +5,17 @@ from __future__ import annotations
 import logging
 
 from aiogram import Bot
-from storage.fsm import SqliteFsmStorage
 
 from bot.commands import register_commands
 from bot.config import Settings
+from bot.delivery import RateLimiter
 from bot.digest_job import DigestDelivery
 from bot.factory import create_bot, create_dispatcher
+from bot.reminder_job import ReminderJob
 from bot.rendering import Renderer
 from bot.scheduler import create_scheduler
 from storage import open_storage
+from storage.fsm import SqliteFsmStorage
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +27,10 @@ async def run(settings: Settings) -> None:
     fsm_storage = SqliteFsmStorage(storage)
     bot = create_bot(token, settings.telegram_api_url)
     renderer = Renderer()
-    delivery = DigestDelivery(bot, storage, renderer)
-    scheduler = create_scheduler(delivery)
+    limiter = RateLimiter()
+    delivery = DigestDelivery(bot, storage, renderer, limiter)
+    reminders = ReminderJob(bot, storage, limiter, settings.default_language)
+    scheduler = create_scheduler(delivery, reminders)
     dispatcher = create_dispatcher(settings, storage, fsm_storage, renderer=renderer,
                                    delivery=delivery)
     dispatcher.startup.register(on_startup)

@@ -10,12 +10,16 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.digest_job import DigestDelivery
+from bot.reminder_job import ReminderJob
 
 TICK_SECONDS = 60
 
 
-def create_scheduler(delivery: DigestDelivery) -> AsyncIOScheduler:
+def create_scheduler(delivery: DigestDelivery, reminders: ReminderJob) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC")
+    scheduler.add_job(reminders.remind_due, IntervalTrigger(seconds=TICK_SECONDS),
+                      id="send-due-reminders", max_instances=1, coalesce=True,
+                      misfire_grace_time=TICK_SECONDS)
     scheduler.add_job(delivery.deliver_due, IntervalTrigger(seconds=TICK_SECONDS),
                       id="deliver-due-digests", max_instances=1, coalesce=True,
                       misfire_grace_time=TICK_SECONDS, next_run_time=None)

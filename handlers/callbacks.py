@@ -64,3 +64,7 @@ class ConfirmCb(CallbackData, prefix="cfm"):
 
 class ImportCb(CallbackData, prefix="imp"):
     action: str  # confirm | cancel
+
+
+class StartAddCb(CallbackData, prefix="sadd"):
+    project_id: int

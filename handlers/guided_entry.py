@@ -12,16 +12,16 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from kpi.numbers import parse_number
 from kpi.parser import ParsedEntry
 from kpi.weeks import current_week, format_week
-from storage.access import AccessDenied, require_role
 
 from bot.i18n import Translator
 from bot.services.entry import EntryOutcome, guided_metrics, save_values
-from handlers.callbacks import AddCb
+from handlers.callbacks import AddCb, StartAddCb
 from handlers.entry_view import outcome_text, undo_keyboard
 from handlers.kpi_picker import metric_label
 from handlers.states import GuidedEntry
+from storage.access import AccessDenied, require_role
 from storage.base import Storage
-from storage.models import BatchSource, Membership, NewValue
+from storage.models import BatchSource, Membership, NewValue, Project
 
 router = Router(name=__name__)
 
@@ -35,14 +35,33 @@ async def start_guided(message: Message, state: FSMContext, t: Translator, stora
     if not membership.role.can_edit:
         await message.answer(t("access-denied-edit"))
         return
-    metrics = await guided_metrics(storage, membership.project.id)
+    await begin(message, state, t, storage, membership.project)
+
+
+@router.callback_query(StartAddCb.filter())
+async def start_from_reminder(query: CallbackQuery, callback_data: StartAddCb,
+                              state: FSMContext, t: Translator, storage: Storage) -> None:
+    try:
+        await require_role(storage, query.from_user.id, callback_data.project_id, edit=True)
+    except AccessDenied:
+        await query.answer(t("access-denied-edit"), show_alert=True)
+        return
+    await storage.set_active_project(query.from_user.id, callback_data.project_id)
+    await begin(query.message, state, t, storage,
+                await storage.get_project(callback_data.project_id))
+
+
+async def begin(message: Message, state: FSMContext, t: Translator, storage: Storage,
+                project: Project) -> None:
+    metrics = await guided_metrics(storage, project.id)
     if not metrics:
         await message.answer(t("add-no-kpis"))
         return
     # The digest reports on the week that just ended, so that is the week /add fills in.
-    week = current_week(membership.project.timezone) - timedelta(days=7)
+    week = current_week(project.timezone) - timedelta(days=7)
+    await state.clear()
     await state.set_state(GuidedEntry.value)
-    await state.update_data(project_id=membership.project.id, week=week.isoformat(),
+    await state.update_data(project_id=project.id, week=week.isoformat(),
                             metrics=metrics, index=0, values={})
     await message.answer(t("add-intro", week=format_week(week, t.lang), count=len(metrics)))
     await ask_next(message, state, t)

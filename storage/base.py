@@ -121,7 +121,8 @@ class Storage(ABC):
         """Replace the project's KPI list (targets included) atomically."""
 
     @abstractmethod
-    async def set_target(self, project_id: int, metric: str, target: float | None) -> None: ...
+    async def set_target(self, project_id: int, metric: str, target: float | None) -> None:
+        """Set (None: clear) a KPI's target; a metric not yet among the KPIs is appended."""
 
     @abstractmethod
     async def get_thresholds(self, project_id: int) -> list[AlertThreshold]: ...
@@ -143,13 +144,15 @@ class Storage(ABC):
 
     @abstractmethod
     async def undo_last_batch(self, project_id: int, user_id: int | None = None) -> Batch | None:
-        """Revert the newest batch not yet undone (of this user, when given): every value it set
-        goes back to what it was before. Returns the undone batch, or None."""
+        """Revert the newest batch not yet undone (of this user, when given), as `undo_batch`
+        does. Returns the undone batch, or None."""
 
     @abstractmethod
     async def undo_batch(self, project_id: int, batch_id: int) -> Batch | None:
-        """Revert one batch if it is the newest not yet undone batch touching its values;
-        None when it is already undone or does not belong to the project."""
+        """Revert one batch that is not undone yet: each value it set that is still its value
+        goes back to the newest earlier value not itself undone (or disappears); a value a
+        later batch replaced is left alone. Returns the batch marked undone; None when it is
+        already undone or does not belong to the project."""
 
     @abstractmethod
     async def get_values(
@@ -171,7 +174,8 @@ class Storage(ABC):
     @abstractmethod
     async def redeem_invite(self, token: str, user_id: int, now: datetime) -> Membership | None:
         """Atomically: a valid (known, unexpired, not used up) invite admits the user with its
-        role (never lowering an existing higher role) and counts one use. None otherwise."""
+        role (never lowering an existing higher role) and counts one use. A member whose role is
+        already at least the invite's keeps it, and no use is counted. None otherwise."""
 
     # --- digests and reminders -----------------------------------------------------------------
     @abstractmethod
@@ -187,6 +191,11 @@ class Storage(ABC):
     @abstractmethod
     async def finish_digest(self, project_id: int, week_start: date, *, sent: bool) -> None:
         """Mark the claimed digest sent, or release the claim so a later run retries it."""
+
+    @abstractmethod
+    async def reminder_projects(self, now: datetime) -> list[tuple[Project, date]]:
+        """Projects inside their reminder window — `reminder_hours` before this week's digest
+        moment, up to that moment — with the week_start of the digest's week."""
 
     @abstractmethod
     async def claim_reminder(self, project_id: int, week_start: date, user_id: int) -> bool: ...

@@ -246,3 +246,5 @@ import-saved = ✅ Saved { $count } values. Undo the whole import with the butto
 import-cancelled = Import cancelled; nothing saved.
 template-caption = A template for the project's KPIs: fill in the weeks and send the file back.
 throttled = ⏳ Not so fast: try again in { $seconds } s.
+reminder = 🔔 The digest of <b>{ $name }</b> is due soon, and there are no numbers for the week { $week } yet. Send them as a message or tap the button.
+reminder-button = ✍️ Enter numbers

@@ -1,0 +1,91 @@
+"""aiogram FSM storage in the bot's SQLite database (table `fsm`), so dialogs survive restarts.
+
+It shares the `SqliteStorage` connection and its lock. State and data are kept per StorageKey
+(bot, chat, user, thread, business connection, destiny); data is stored as JSON, so it must
+hold JSON-compatible values. A key with no state and no data has no row.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from aiogram.exceptions import DataNotDictLikeError
+from aiogram.fsm.state import State
+from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
+
+from storage.sqlite import SqliteStorage, to_db_datetime
+
+_KEY_WHERE = ("bot_id = ? AND chat_id = ? AND user_id = ? AND thread_id = ? "
+              "AND business_connection_id = ? AND destiny = ?")
+_KEY_COLUMNS = "bot_id, chat_id, user_id, thread_id, business_connection_id, destiny"
+
+
+def _key(key: StorageKey) -> tuple[int, int, int, int, str, str]:
+    return (key.bot_id, key.chat_id, key.user_id, key.thread_id or 0,
+            key.business_connection_id or "", key.destiny)
+
+
+def _now() -> str:
+    return to_db_datetime(datetime.now(UTC))
+
+
+class SqliteFsmStorage(BaseStorage):
+    def __init__(self, storage: SqliteStorage, *, close_storage: bool = False) -> None:
+        """`storage` must be connected before the first update. With `close_storage`,
+        close() closes it too; by default its owner closes it (the dispatcher closes the FSM
+        storage on shutdown, before the application is done with the database)."""
+        self.storage = storage
+        self.close_storage = close_storage
+
+    async def set_state(self, key: StorageKey, state: StateType = None) -> None:
+        value = state.state if isinstance(state, State) else state
+        async with self.storage.transaction() as db:
+            await db.execute(
+                f"INSERT INTO fsm ({_KEY_COLUMNS}, state, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                f"ON CONFLICT ({_KEY_COLUMNS}) DO UPDATE SET state = excluded.state, "
+                "updated_at = excluded.updated_at", (*_key(key), value, _now()))
+            await self._drop_if_empty(db, key)
+
+    async def get_state(self, key: StorageKey) -> str | None:
+        async with self.storage.reading() as db, db.execute(
+            f"SELECT state FROM fsm WHERE {_KEY_WHERE}", _key(key),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return row[0] if row else None
+
+    async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
+        if not isinstance(data, dict):
+            msg = f"Data must be a dict or dict-like object, got {type(data).__name__}"
+            raise DataNotDictLikeError(msg)
+        payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        async with self.storage.transaction() as db:
+            await db.execute(
+                f"INSERT INTO fsm ({_KEY_COLUMNS}, data, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                f"ON CONFLICT ({_KEY_COLUMNS}) DO UPDATE SET data = excluded.data, "
+                "updated_at = excluded.updated_at", (*_key(key), payload, _now()))
+            await self._drop_if_empty(db, key)
+
+    async def get_data(self, key: StorageKey) -> dict[str, Any]:
+        async with self.storage.reading() as db, db.execute(
+            f"SELECT data FROM fsm WHERE {_KEY_WHERE}", _key(key),
+        ) as cursor:
+            row = await cursor.fetchone()
+        if not row:
+            return {}
+        data = json.loads(row[0])
+        return data if isinstance(data, dict) else {}
+
+    @staticmethod
+    async def _drop_if_empty(db: Any, key: StorageKey) -> None:
+        await db.execute(
+            f"DELETE FROM fsm WHERE {_KEY_WHERE} AND state IS NULL AND data = '{{}}'",
+            _key(key))
+
+    async def close(self) -> None:
+        if self.close_storage:
+            await self.storage.close()

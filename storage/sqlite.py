@@ -1,0 +1,732 @@
+"""The storage contract on SQLite: one aiosqlite connection, explicit transactions.
+
+The connection runs in autocommit mode; every write goes through `transaction()` (BEGIN
+IMMEDIATE … COMMIT, ROLLBACK on error) and every read through `reading()`. Both hold one
+asyncio.Lock, so coroutines sharing the connection never interleave inside a transaction (a
+read never sees another coroutine's uncommitted writes either). The aiogram FSM storage
+(`storage.fsm`) uses the same connection and lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import re
+import secrets
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import aiosqlite
+
+from storage.base import Storage
+from storage.migrator import migrate
+from storage.models import (
+    AlertThreshold,
+    Batch,
+    BatchSource,
+    Invite,
+    Membership,
+    NewValue,
+    Project,
+    ProjectKpi,
+    Role,
+    SavedBatch,
+    User,
+    WeeklyValue,
+)
+from storage.url import is_memory
+
+log = logging.getLogger(__name__)
+
+ROLE_RANK = {Role.VIEWER: 0, Role.EDITOR: 1, Role.OWNER: 2}
+# A 'sending' digest claim older than this is considered abandoned (the process died while
+# sending): the project is due again and claim_digest may take the claim over.
+STALE_DIGEST_CLAIM = timedelta(hours=1)
+# Stored in batches.user_id when the author used /forget.
+FORGOTTEN_USER_ID = 0
+
+
+class StorageError(RuntimeError):
+    """The database cannot be used."""
+
+
+class IntegrityCheckError(StorageError):
+    """PRAGMA quick_check found the database file damaged."""
+
+
+# --- conversions -------------------------------------------------------------------------------
+
+def to_db_datetime(value: datetime) -> str:
+    """Aware datetime → ISO string in UTC (naive datetimes are taken as UTC)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat()
+
+
+def from_db_datetime(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def _time_to_db(value: time) -> str:
+    return value.strftime("%H:%M")
+
+
+def _time_from_db(value: str) -> time:
+    return time.fromisoformat(value)
+
+
+_OFFSET = re.compile(r"^(?:UTC|GMT)\s*([+\-−])\s*(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
+
+
+def parse_timezone(name: str) -> tzinfo:
+    """An IANA zone (`Europe/Moscow`) or a fixed offset (`UTC+03:00`, `UTC+3`, `GMT-5:30`).
+    Unknown names fall back to UTC with a warning, so one bad row cannot stop the scheduler."""
+    text = (name or "").strip()
+    if text.upper() in ("UTC", "GMT", "Z", "UTC+0", "UTC-0", "UTC+00:00", "UTC-00:00"):
+        return UTC
+    match = _OFFSET.match(text)
+    if match:
+        sign = -1 if match.group(1) in "-−" else 1
+        hours, minutes = int(match.group(2)), int(match.group(3) or 0)
+        if hours <= 14 and minutes < 60:
+            offset = sign * timedelta(hours=hours, minutes=minutes)
+            return UTC if not offset else timezone(offset, text.upper())
+    else:
+        try:
+            return ZoneInfo(text)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    log.warning("unknown timezone %r, using UTC", name)
+    return UTC
+
+
+def digest_moment(project: Project, now: datetime) -> tuple[date, datetime]:
+    """(week_start, moment): this ISO week's digest time of the project, in UTC, and the Monday
+    of that week in the project's timezone. A wall time that does not exist (DST gap) is read
+    with the offset before the change; an ambiguous one means its first occurrence."""
+    zone = parse_timezone(project.timezone)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    local_today = now.astimezone(zone).date()
+    monday = local_today - timedelta(days=local_today.weekday())
+    day = monday + timedelta(days=project.schedule_weekday)
+    moment = datetime.combine(day, project.schedule_time, tzinfo=zone)
+    return monday, moment.astimezone(UTC)
+
+
+_PROJECT_COLUMNS = (
+    "p.id, p.name, p.goal, p.timezone, p.created_at, p.channel_chat_id, p.channel_title, "
+    "p.schedule_weekday, p.schedule_time, p.schedule_enabled, p.delivery_paused, "
+    "p.reminder_hours, p.language"
+)
+_PROJECT_WIDTH = 13
+
+
+def _project(row: Sequence[Any]) -> Project:
+    return Project(
+        id=row[0], name=row[1], goal=row[2], timezone=row[3],
+        created_at=from_db_datetime(row[4]), channel_chat_id=row[5], channel_title=row[6],
+        schedule_weekday=row[7], schedule_time=_time_from_db(row[8]),
+        schedule_enabled=bool(row[9]), delivery_paused=bool(row[10]), reminder_hours=row[11],
+        language=row[12],
+    )
+
+
+def _new_value(row: Sequence[Any]) -> NewValue:
+    return NewValue(date.fromisoformat(row[0]), row[1], row[2], bool(row[3]))
+
+
+class SqliteStorage(Storage):
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._db: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    # --- lifecycle -----------------------------------------------------------------------------
+    @property
+    def connected(self) -> bool:
+        return self._db is not None
+
+    async def connect(self) -> None:
+        if self._db is not None:
+            return
+        target = ":memory:" if is_memory(self.path) else str(self.path)
+        db = await aiosqlite.connect(target, isolation_level=None)
+        try:
+            await db.execute("PRAGMA busy_timeout = 5000")
+            try:
+                async with db.execute("PRAGMA quick_check") as cursor:
+                    rows = await cursor.fetchall()
+            except sqlite3.DatabaseError as exc:
+                raise IntegrityCheckError(
+                    f"{self.path}: not a usable SQLite database ({exc})") from exc
+            if [tuple(r) for r in rows] != [("ok",)]:
+                problems = "; ".join(str(r[0]) for r in rows[:5])
+                raise IntegrityCheckError(f"{self.path}: database is damaged: {problems}")
+            await db.execute("PRAGMA journal_mode = WAL")
+            await db.execute("PRAGMA synchronous = NORMAL")
+            await db.execute("PRAGMA foreign_keys = ON")
+            await migrate(db)
+        except BaseException:
+            await db.close()
+            raise
+        self._db = db
+
+    async def close(self) -> None:
+        db, self._db = self._db, None
+        if db is not None:
+            async with self._lock:
+                await db.close()
+
+    def _conn(self) -> aiosqlite.Connection:
+        if self._db is None:
+            raise StorageError("storage is not connected: await connect() first")
+        return self._db
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One write transaction (BEGIN IMMEDIATE … COMMIT), serialized with every other use
+        of the connection; rolled back when the block raises."""
+        db = self._conn()
+        async with self._lock:
+            await db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                if db.in_transaction:
+                    await db.execute("ROLLBACK")
+                raise
+            try:
+                await db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    await db.execute("ROLLBACK")
+                raise
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The connection for reads, while no transaction of another coroutine is open."""
+        db = self._conn()
+        async with self._lock:
+            yield db
+
+    @staticmethod
+    async def _one(db: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> Any:
+        async with db.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+    @staticmethod
+    async def _all(db: aiosqlite.Connection, sql: str,
+                   params: Sequence[Any] = ()) -> list[Any]:
+        async with db.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def _write(self, sql: str, params: Sequence[Any] = ()) -> int:
+        async with self.transaction() as db, db.execute(sql, params) as cursor:
+            return cursor.rowcount
+
+    async def _read_one(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        async with self.reading() as db:
+            return await self._one(db, sql, params)
+
+    async def _read_all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        async with self.reading() as db:
+            return await self._all(db, sql, params)
+
+    @staticmethod
+    def _now() -> str:
+        return to_db_datetime(datetime.now(UTC))
+
+    async def _touch_user(self, db: aiosqlite.Connection, user_id: int) -> None:
+        await db.execute("INSERT OR IGNORE INTO users (id, created_at) VALUES (?, ?)",
+                         (user_id, self._now()))
+
+    async def _fetch_project(self, db: aiosqlite.Connection, project_id: int) -> Project | None:
+        row = await self._one(
+            db, f"SELECT {_PROJECT_COLUMNS} FROM projects p WHERE p.id = ?", (project_id,))
+        return _project(row) if row else None
+
+    # --- users ---------------------------------------------------------------------------------
+    async def get_user(self, user_id: int) -> User | None:
+        row = await self._read_one(
+            "SELECT id, language, active_project_id FROM users WHERE id = ?", (user_id,))
+        return User(*row) if row else None
+
+    async def ensure_user(self, user_id: int) -> User:
+        user = await self.get_user(user_id)
+        if user is not None:
+            return user
+        async with self.transaction() as db:
+            await self._touch_user(db, user_id)
+            row = await self._one(
+                db, "SELECT id, language, active_project_id FROM users WHERE id = ?", (user_id,))
+        return User(*row)
+
+    async def set_user_language(self, user_id: int, language: str | None) -> None:
+        await self._write(
+            "INSERT INTO users (id, language, created_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET language = excluded.language",
+            (user_id, language, self._now()))
+
+    async def set_active_project(self, user_id: int, project_id: int | None) -> None:
+        await self._write(
+            "INSERT INTO users (id, active_project_id, created_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET active_project_id = excluded.active_project_id",
+            (user_id, project_id, self._now()))
+
+    async def delete_user(self, user_id: int) -> list[int]:
+        async with self.transaction() as db:
+            rows = await self._all(
+                db,
+                "SELECT m.project_id FROM members m WHERE m.user_id = ? AND m.role = 'owner' "
+                "AND NOT EXISTS (SELECT 1 FROM members o WHERE o.project_id = m.project_id "
+                "AND o.role = 'owner' AND o.user_id != m.user_id) ORDER BY m.project_id",
+                (user_id,))
+            deleted = [row[0] for row in rows]
+            await db.executemany("DELETE FROM projects WHERE id = ?", [(p,) for p in deleted])
+            await db.execute("DELETE FROM members WHERE user_id = ?", (user_id,))
+            await db.execute("DELETE FROM reminders WHERE user_id = ?", (user_id,))
+            await db.execute("DELETE FROM invites WHERE created_by = ?", (user_id,))
+            await db.execute("DELETE FROM fsm WHERE user_id = ?", (user_id,))
+            # History in projects others keep stays, but no longer says who typed it.
+            await db.execute("UPDATE batches SET user_id = ? WHERE user_id = ?",
+                             (FORGOTTEN_USER_ID, user_id))
+            await db.execute("DELETE FROM users WHERE id = ?", (user_id,))
+        return deleted
+
+    # --- projects and members ------------------------------------------------------------------
+    async def create_project(
+        self, owner_id: int, name: str, goal: str, timezone: str, language: str,
+        kpis: Sequence[ProjectKpi],
+    ) -> Project:
+        now = self._now()
+        async with self.transaction() as db:
+            await self._touch_user(db, owner_id)
+            async with db.execute(
+                "INSERT INTO projects (name, goal, timezone, language, created_at) "
+                "VALUES (?, ?, ?, ?, ?)", (name, goal, timezone, language, now),
+            ) as cursor:
+                project_id = cursor.lastrowid
+            await db.execute(
+                "INSERT INTO members (project_id, user_id, role, joined_at) VALUES (?, ?, ?, ?)",
+                (project_id, owner_id, Role.OWNER.value, now))
+            await self._insert_kpis(db, project_id, kpis)
+            await db.execute("UPDATE users SET active_project_id = ? WHERE id = ?",
+                             (project_id, owner_id))
+            project = await self._fetch_project(db, project_id)
+        assert project is not None
+        return project
+
+    async def get_project(self, project_id: int) -> Project | None:
+        async with self.reading() as db:
+            return await self._fetch_project(db, project_id)
+
+    async def delete_project(self, project_id: int) -> None:
+        await self._write("DELETE FROM projects WHERE id = ?", (project_id,))
+
+    async def rename_project(self, project_id: int, name: str) -> None:
+        await self._write("UPDATE projects SET name = ? WHERE id = ?", (name, project_id))
+
+    async def set_project_timezone(self, project_id: int, timezone: str) -> None:
+        await self._write("UPDATE projects SET timezone = ? WHERE id = ?", (timezone, project_id))
+
+    async def set_project_language(self, project_id: int, language: str) -> None:
+        await self._write("UPDATE projects SET language = ? WHERE id = ?", (language, project_id))
+
+    async def set_schedule(
+        self, project_id: int, *, weekday: int, at: time, enabled: bool,
+        reminder_hours: int | None,
+    ) -> None:
+        if not 0 <= weekday <= 6:
+            raise ValueError(f"weekday must be 0 (Monday) … 6 (Sunday), got {weekday}")
+        await self._write(
+            "UPDATE projects SET schedule_weekday = ?, schedule_time = ?, schedule_enabled = ?, "
+            "reminder_hours = ? WHERE id = ?",
+            (weekday, _time_to_db(at), int(enabled), reminder_hours, project_id))
+
+    async def set_channel(self, project_id: int, chat_id: int | None, title: str | None) -> None:
+        await self._write(
+            "UPDATE projects SET channel_chat_id = ?, channel_title = ?, delivery_paused = 0 "
+            "WHERE id = ?", (chat_id, title if chat_id is not None else None, project_id))
+
+    async def set_delivery_paused(self, project_id: int, paused: bool) -> None:
+        await self._write("UPDATE projects SET delivery_paused = ? WHERE id = ?",
+                          (int(paused), project_id))
+
+    async def list_memberships(self, user_id: int) -> list[Membership]:
+        rows = await self._read_all(
+            f"SELECT {_PROJECT_COLUMNS}, m.role FROM members m "
+            "JOIN projects p ON p.id = m.project_id WHERE m.user_id = ? "
+            "ORDER BY m.joined_at, p.id", (user_id,))
+        return [Membership(_project(r), Role(r[_PROJECT_WIDTH])) for r in rows]
+
+    async def get_membership(self, user_id: int, project_id: int) -> Role | None:
+        row = await self._read_one(
+            "SELECT role FROM members WHERE project_id = ? AND user_id = ?",
+            (project_id, user_id))
+        return Role(row[0]) if row else None
+
+    async def list_members(self, project_id: int) -> list[tuple[int, Role]]:
+        rows = await self._read_all(
+            "SELECT user_id, role FROM members WHERE project_id = ? ORDER BY "
+            "CASE role WHEN 'owner' THEN 0 WHEN 'editor' THEN 1 ELSE 2 END, joined_at, user_id",
+            (project_id,))
+        return [(r[0], Role(r[1])) for r in rows]
+
+    async def set_member_role(self, project_id: int, user_id: int, role: Role | None) -> None:
+        async with self.transaction() as db:
+            if role is None:
+                await db.execute("DELETE FROM members WHERE project_id = ? AND user_id = ?",
+                                 (project_id, user_id))
+                await db.execute(
+                    "UPDATE users SET active_project_id = NULL "
+                    "WHERE id = ? AND active_project_id = ?", (user_id, project_id))
+                return
+            await self._touch_user(db, user_id)
+            await db.execute(
+                "INSERT INTO members (project_id, user_id, role, joined_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (project_id, user_id) DO UPDATE SET role = excluded.role",
+                (project_id, user_id, Role(role).value, self._now()))
+
+    async def projects_with_channel(self, chat_id: int) -> list[Project]:
+        rows = await self._read_all(
+            f"SELECT {_PROJECT_COLUMNS} FROM projects p WHERE p.channel_chat_id = ? "
+            "ORDER BY p.id", (chat_id,))
+        return [_project(r) for r in rows]
+
+    # --- KPIs ----------------------------------------------------------------------------------
+    async def get_kpis(self, project_id: int) -> list[ProjectKpi]:
+        rows = await self._read_all(
+            "SELECT metric, target, custom, direction, position FROM project_kpis "
+            "WHERE project_id = ? ORDER BY position, metric", (project_id,))
+        return [ProjectKpi(r[0], r[1], bool(r[2]), r[3], r[4]) for r in rows]
+
+    @staticmethod
+    async def _insert_kpis(db: aiosqlite.Connection, project_id: int,
+                           kpis: Sequence[ProjectKpi]) -> None:
+        # The list order is the user's order; explicit positions, when given, win.
+        ordered = sorted(enumerate(kpis), key=lambda item: (item[1].position, item[0]))
+        seen: set[str] = set()
+        rows = []
+        for kpi in (k for _, k in ordered):
+            if kpi.metric in seen:
+                continue
+            seen.add(kpi.metric)
+            rows.append((project_id, kpi.metric, kpi.target, int(kpi.custom), kpi.direction,
+                         len(rows)))
+        await db.executemany(
+            "INSERT INTO project_kpis (project_id, metric, target, custom, direction, position) "
+            "VALUES (?, ?, ?, ?, ?, ?)", rows)
+
+    async def set_kpis(self, project_id: int, kpis: Sequence[ProjectKpi]) -> None:
+        async with self.transaction() as db:
+            await db.execute("DELETE FROM project_kpis WHERE project_id = ?", (project_id,))
+            await self._insert_kpis(db, project_id, kpis)
+
+    async def set_target(self, project_id: int, metric: str, target: float | None) -> None:
+        """Set a KPI's target; a metric not yet among the KPIs is appended to them."""
+        async with self.transaction() as db:
+            async with db.execute(
+                "UPDATE project_kpis SET target = ? WHERE project_id = ? AND metric = ?",
+                (target, project_id, metric),
+            ) as cursor:
+                updated = cursor.rowcount
+            if not updated:
+                await db.execute(
+                    "INSERT INTO project_kpis (project_id, metric, target, position) "
+                    "SELECT ?, ?, ?, COALESCE(MAX(position) + 1, 0) FROM project_kpis "
+                    "WHERE project_id = ?", (project_id, metric, target, project_id))
+
+    async def get_thresholds(self, project_id: int) -> list[AlertThreshold]:
+        rows = await self._read_all(
+            "SELECT metric, warning_pct, critical_pct FROM alert_thresholds "
+            "WHERE project_id = ? ORDER BY metric", (project_id,))
+        return [AlertThreshold(*r) for r in rows]
+
+    async def set_threshold(self, project_id: int, threshold: AlertThreshold | None,
+                            metric: str) -> None:
+        if threshold is None:
+            await self._write(
+                "DELETE FROM alert_thresholds WHERE project_id = ? AND metric = ?",
+                (project_id, metric))
+            return
+        await self._write(
+            "INSERT INTO alert_thresholds (project_id, metric, warning_pct, critical_pct) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (project_id, metric) DO UPDATE SET "
+            "warning_pct = excluded.warning_pct, critical_pct = excluded.critical_pct",
+            (project_id, metric, threshold.warning_pct, threshold.critical_pct))
+
+    # --- weekly values -------------------------------------------------------------------------
+    async def save_batch(
+        self, project_id: int, user_id: int, source: BatchSource, values: Iterable[NewValue],
+        *, update_id: int | None = None,
+    ) -> SavedBatch:
+        latest: dict[tuple[date, str], NewValue] = {}
+        for value in values:  # the same week and metric twice in one batch: the last wins
+            if not math.isfinite(value.value):
+                raise ValueError(f"{value.metric}: value must be a finite number")
+            latest.pop((value.week_start, value.metric), None)
+            latest[(value.week_start, value.metric)] = value
+        async with self.transaction() as db:
+            if update_id is not None:
+                row = await self._one(
+                    db, "SELECT id FROM batches WHERE project_id = ? AND update_id = ?",
+                    (project_id, update_id))
+                if row:
+                    return SavedBatch(batch_id=row[0], duplicate=True)
+            async with db.execute(
+                "INSERT INTO batches (project_id, user_id, source, created_at, update_id) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (project_id, user_id, BatchSource(source).value, self._now(), update_id),
+            ) as cursor:
+                batch_id = cursor.lastrowid
+            assert batch_id is not None
+            replaced: dict[tuple[date, str], float | None] = {}
+            for (week, metric), value in latest.items():
+                week_text = week.isoformat()
+                row = await self._one(
+                    db, "SELECT value FROM weekly_values "
+                    "WHERE project_id = ? AND week_start = ? AND metric = ?",
+                    (project_id, week_text, metric))
+                previous = row[0] if row else None
+                await db.execute(
+                    "INSERT INTO entries (batch_id, project_id, week_start, metric, value, "
+                    "previous_value, approximate) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (batch_id, project_id, week_text, metric, float(value.value), previous,
+                     int(value.approximate)))
+                await db.execute(
+                    "INSERT INTO weekly_values (project_id, week_start, metric, value, "
+                    "approximate, batch_id) VALUES (?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (project_id, week_start, metric) DO UPDATE SET "
+                    "value = excluded.value, approximate = excluded.approximate, "
+                    "batch_id = excluded.batch_id",
+                    (project_id, week_text, metric, float(value.value), int(value.approximate),
+                     batch_id))
+                replaced[(week, metric)] = previous
+        return SavedBatch(batch_id=batch_id, replaced=replaced)
+
+    async def undo_last_batch(self, project_id: int, user_id: int | None = None) -> Batch | None:
+        sql = "SELECT id FROM batches WHERE project_id = ? AND undone_at IS NULL"
+        params: list[Any] = [project_id]
+        if user_id is not None:
+            sql += " AND user_id = ?"
+            params.append(user_id)
+        async with self.transaction() as db:
+            row = await self._one(db, sql + " ORDER BY id DESC LIMIT 1", params)
+            return await self._undo(db, row[0]) if row else None
+
+    async def undo_batch(self, project_id: int, batch_id: int) -> Batch | None:
+        async with self.transaction() as db:
+            row = await self._one(
+                db, "SELECT id FROM batches WHERE id = ? AND project_id = ? "
+                "AND undone_at IS NULL", (batch_id, project_id))
+            return await self._undo(db, batch_id) if row else None
+
+    async def _undo(self, db: aiosqlite.Connection, batch_id: int) -> Batch:
+        """Inside a transaction: revert every value the batch set that is still its value to
+        the newest earlier value not itself undone (or remove it), and mark the batch undone.
+        Values a later batch replaced are left alone."""
+        batch = await self._one(
+            db, "SELECT project_id, user_id, source, created_at FROM batches WHERE id = ?",
+            (batch_id,))
+        project_id = batch[0]
+        entries = await self._all(
+            db, "SELECT week_start, metric, value, approximate FROM entries "
+            "WHERE batch_id = ? ORDER BY id", (batch_id,))
+        for week_text, metric, _value, _approximate in entries:
+            key = (project_id, week_text, metric)
+            current = await self._one(
+                db, "SELECT batch_id FROM weekly_values "
+                "WHERE project_id = ? AND week_start = ? AND metric = ?", key)
+            if current is None or current[0] != batch_id:
+                continue
+            before = await self._one(
+                db, "SELECT e.value, e.approximate, e.batch_id FROM entries e "
+                "JOIN batches b ON b.id = e.batch_id "
+                "WHERE e.project_id = ? AND e.week_start = ? AND e.metric = ? "
+                "AND e.batch_id < ? AND b.undone_at IS NULL "
+                "ORDER BY e.batch_id DESC LIMIT 1", (*key, batch_id))
+            if before is None:
+                await db.execute(
+                    "DELETE FROM weekly_values "
+                    "WHERE project_id = ? AND week_start = ? AND metric = ?", key)
+            else:
+                await db.execute(
+                    "UPDATE weekly_values SET value = ?, approximate = ?, batch_id = ? "
+                    "WHERE project_id = ? AND week_start = ? AND metric = ?",
+                    (*before, *key))
+        await db.execute("UPDATE batches SET undone_at = ? WHERE id = ?",
+                         (self._now(), batch_id))
+        return Batch(
+            id=batch_id, project_id=project_id, user_id=batch[1], source=BatchSource(batch[2]),
+            created_at=from_db_datetime(batch[3]),
+            values=tuple(_new_value(e) for e in entries), undone=True)
+
+    async def get_batch(self, batch_id: int) -> Batch | None:
+        """One batch with the values it wrote (not part of the abstract contract)."""
+        async with self.reading() as db:
+            batch = await self._one(
+                db, "SELECT project_id, user_id, source, created_at, undone_at FROM batches "
+                "WHERE id = ?", (batch_id,))
+            if batch is None:
+                return None
+            entries = await self._all(
+                db, "SELECT week_start, metric, value, approximate FROM entries "
+                "WHERE batch_id = ? ORDER BY id", (batch_id,))
+        return Batch(id=batch_id, project_id=batch[0], user_id=batch[1],
+                     source=BatchSource(batch[2]), created_at=from_db_datetime(batch[3]),
+                     values=tuple(_new_value(e) for e in entries), undone=batch[4] is not None)
+
+    async def get_values(
+        self, project_id: int, *, since: date | None = None, until: date | None = None,
+        metrics: Sequence[str] | None = None,
+    ) -> list[WeeklyValue]:
+        sql = ("SELECT week_start, metric, value, approximate FROM weekly_values "
+               "WHERE project_id = ?")
+        params: list[Any] = [project_id]
+        if since is not None:
+            sql += " AND week_start >= ?"
+            params.append(since.isoformat())
+        if until is not None:
+            sql += " AND week_start <= ?"
+            params.append(until.isoformat())
+        if metrics is not None:
+            metrics = list(dict.fromkeys(metrics))
+            if not metrics:
+                return []
+            sql += f" AND metric IN ({', '.join('?' * len(metrics))})"
+            params.extend(metrics)
+        rows = await self._read_all(sql + " ORDER BY week_start, metric", params)
+        return [WeeklyValue(project_id, date.fromisoformat(r[0]), r[1], r[2],
+                            approximate=bool(r[3])) for r in rows]
+
+    async def get_all_values(self) -> list[tuple[str, WeeklyValue]]:
+        rows = await self._read_all(
+            "SELECT p.name, v.project_id, v.week_start, v.metric, v.value, v.approximate "
+            "FROM weekly_values v JOIN projects p ON p.id = v.project_id "
+            "ORDER BY v.project_id, v.week_start, v.metric")
+        return [(r[0], WeeklyValue(r[1], date.fromisoformat(r[2]), r[3], r[4],
+                                   approximate=bool(r[5]))) for r in rows]
+
+    # --- invites -------------------------------------------------------------------------------
+    async def create_invite(
+        self, project_id: int, role: Role, created_by: int, expires_at: datetime, max_uses: int,
+    ) -> Invite:
+        if max_uses < 1:
+            raise ValueError("an invite must allow at least one use")
+        role = Role(role)
+        token = secrets.token_urlsafe(16)
+        await self._write(
+            "INSERT INTO invites (token, project_id, role, created_by, created_at, expires_at, "
+            "max_uses, uses) VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
+            (token, project_id, role.value, created_by, self._now(),
+             to_db_datetime(expires_at), max_uses))
+        return Invite(token=token, project_id=project_id, role=role, created_by=created_by,
+                      expires_at=from_db_datetime(to_db_datetime(expires_at)),
+                      max_uses=max_uses, uses=0)
+
+    async def redeem_invite(self, token: str, user_id: int, now: datetime) -> Membership | None:
+        """A member whose role is already at least the invite's keeps it, and the invite is
+        not used up by them."""
+        async with self.transaction() as db:
+            row = await self._one(
+                db, "SELECT project_id, role, expires_at, max_uses, uses FROM invites "
+                "WHERE token = ?", (token,))
+            if row is None:
+                return None
+            project_id, invite_role, expires_at, max_uses, uses = row
+            if from_db_datetime(expires_at) <= from_db_datetime(to_db_datetime(now)):
+                return None
+            if uses >= max_uses:
+                return None
+            role = Role(invite_role)
+            current = await self._one(
+                db, "SELECT role FROM members WHERE project_id = ? AND user_id = ?",
+                (project_id, user_id))
+            if current is not None and ROLE_RANK[Role(current[0])] >= ROLE_RANK[role]:
+                role = Role(current[0])
+            else:
+                await self._touch_user(db, user_id)
+                await db.execute(
+                    "INSERT INTO members (project_id, user_id, role, joined_at) "
+                    "VALUES (?, ?, ?, ?) ON CONFLICT (project_id, user_id) DO UPDATE SET "
+                    "role = excluded.role", (project_id, user_id, role.value, self._now()))
+                await db.execute("UPDATE invites SET uses = uses + 1 WHERE token = ?", (token,))
+            project = await self._fetch_project(db, project_id)
+        assert project is not None
+        return Membership(project, role)
+
+    # --- digests and reminders -----------------------------------------------------------------
+    async def due_projects(self, now: datetime) -> list[Project]:
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=UTC)
+        stale_before = to_db_datetime(now - STALE_DIGEST_CLAIM)
+        async with self.reading() as db:
+            rows = await self._all(
+                db, f"SELECT {_PROJECT_COLUMNS} FROM projects p "
+                "WHERE p.schedule_enabled = 1 AND p.delivery_paused = 0 ORDER BY p.id")
+            # Claims of the last days are enough: the digest week is at most 7 days back.
+            since = (now - timedelta(days=9)).date().isoformat()
+            claims = await self._all(
+                db, "SELECT project_id, week_start FROM digests WHERE week_start >= ? "
+                "AND (status = 'sent' OR claimed_at > ?)", (since, stale_before))
+        claimed = {(r[0], r[1]) for r in claims}
+        due = []
+        for row in rows:
+            project = _project(row)
+            week, moment = digest_moment(project, now)
+            if moment <= now and (project.id, week.isoformat()) not in claimed:
+                due.append(project)
+        return due
+
+    async def claim_digest(self, project_id: int, week_start: date) -> bool:
+        now = datetime.now(UTC)
+        # INSERT OR IGNORE semantics; a 'sending' claim abandoned long ago is taken over.
+        changed = await self._write(
+            "INSERT INTO digests (project_id, week_start, status, claimed_at) "
+            "VALUES (?, ?, 'sending', ?) ON CONFLICT (project_id, week_start) DO UPDATE SET "
+            "claimed_at = excluded.claimed_at "
+            "WHERE digests.status = 'sending' AND digests.claimed_at <= ?",
+            (project_id, week_start.isoformat(), to_db_datetime(now),
+             to_db_datetime(now - STALE_DIGEST_CLAIM)))
+        return changed == 1
+
+    async def finish_digest(self, project_id: int, week_start: date, *, sent: bool) -> None:
+        if sent:
+            await self._write(
+                "UPDATE digests SET status = 'sent', sent_at = ? "
+                "WHERE project_id = ? AND week_start = ?",
+                (self._now(), project_id, week_start.isoformat()))
+        else:
+            await self._write(
+                "DELETE FROM digests WHERE project_id = ? AND week_start = ? "
+                "AND status = 'sending'", (project_id, week_start.isoformat()))
+
+    async def reminder_projects(self, now: datetime) -> list[tuple[Project, date]]:
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=UTC)
+        rows = await self._read_all(
+            f"SELECT {_PROJECT_COLUMNS} FROM projects p WHERE p.schedule_enabled = 1 "
+            "AND p.delivery_paused = 0 AND p.reminder_hours IS NOT NULL ORDER BY p.id")
+        found = []
+        for row in rows:
+            project = _project(row)
+            week, moment = digest_moment(project, now)
+            if moment - timedelta(hours=project.reminder_hours or 0) <= now < moment:
+                found.append((project, week))
+        return found
+
+    async def claim_reminder(self, project_id: int, week_start: date, user_id: int) -> bool:
+        changed = await self._write(
+            "INSERT OR IGNORE INTO reminders (project_id, week_start, user_id, sent_at) "
+            "VALUES (?, ?, ?, ?)", (project_id, week_start.isoformat(), user_id, self._now()))
+        return changed == 1
