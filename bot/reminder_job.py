@@ -44,13 +44,15 @@ class ReminderJob:
                 t = get_translator((user.language if user else None) or self.default_language)
                 text = t("reminder", name=project.name, week=format_week(report_week, t.lang))
                 try:
-                    await send_with_retry(user_id, lambda: self.bot.send_message(
-                        user_id, text, reply_markup=enter_keyboard(project.id, t)),
-                        limiter=self.limiter)
+                    await self.send(user_id, text, enter_keyboard(project.id, t))
                     sent += 1
                 except (TelegramForbiddenError, TelegramBadRequest):
                     log.info("reminder for project %s: user %s unreachable", project.id, user_id)
         return sent
+
+    async def send(self, chat_id: int, text: str, markup: InlineKeyboardMarkup) -> None:
+        await send_with_retry(chat_id, lambda: self.bot.send_message(
+            chat_id, text, reply_markup=markup), limiter=self.limiter)
 
 
 def enter_keyboard(project_id: int, t: Translator) -> InlineKeyboardMarkup:

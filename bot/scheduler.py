@@ -22,5 +22,5 @@ def create_scheduler(delivery: DigestDelivery, reminders: ReminderJob) -> AsyncI
                       misfire_grace_time=TICK_SECONDS)
     scheduler.add_job(delivery.deliver_due, IntervalTrigger(seconds=TICK_SECONDS),
                       id="deliver-due-digests", max_instances=1, coalesce=True,
-                      misfire_grace_time=TICK_SECONDS, next_run_time=None)
+                      misfire_grace_time=TICK_SECONDS)
     return scheduler
