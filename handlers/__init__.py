@@ -5,6 +5,7 @@ from aiogram import Router
 
 def get_routers() -> list[Router]:
     from handlers import (
+        alerts,
         channel,
         common,
         danger,
@@ -32,6 +33,7 @@ def get_routers() -> list[Router]:
         export.router,
         report.router,
         settings.router,
+        alerts.router,
         channel.router,
         danger.router,
         files.router,

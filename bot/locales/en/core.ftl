@@ -248,3 +248,13 @@ template-caption = A template for the project's KPIs: fill in the weeks and send
 throttled = ⏳ Not so fast: try again in { $seconds } s.
 reminder = 🔔 The digest of <b>{ $name }</b> is due soon, and there are no numbers for the week { $week } yet. Send them as a message or tap the button.
 reminder-button = ✍️ Enter numbers
+
+## Alert thresholds
+
+alerts-title = <b>Alert thresholds — { $name }</b> (weekly drop confirmed by the 4-week median):
+alerts-line = • { $metric }: warning from −{ $warning }%, critical from −{ $critical }%
+alerts-usage = Change: <code>/alerts reach 15 30</code> (warning and critical, %), back to defaults: <code>/alerts reach reset</code>.
+alerts-unknown = "{ $name }" is not a KPI of this project.
+alerts-bad-numbers = Two numbers are needed: the warning threshold below the critical one, both between 0 and 100.
+alerts-set = ✅ { $metric }: warning from −{ $warning }%, critical from −{ $critical }%.
+alerts-reset = ✅ { $metric }: default thresholds.

@@ -249,3 +249,13 @@ template-caption = Шаблон для KPI проекта: заполните н
 throttled = ⏳ Не так быстро: попробуйте снова через { $seconds } с.
 reminder = 🔔 Скоро отчёт по проекту <b>{ $name }</b>, а цифр за неделю { $week } ещё нет. Пришлите их сообщением или нажмите кнопку.
 reminder-button = ✍️ Ввести цифры
+
+## Alert thresholds
+
+alerts-title = <b>Пороги оповещений — { $name }</b> (падение за неделю, подтверждённое медианой 4 недель):
+alerts-line = • { $metric }: внимание от −{ $warning } %, критично от −{ $critical } %
+alerts-usage = Изменить: <code>/alerts охват 15 30</code> (внимание и критично, %), вернуть по умолчанию: <code>/alerts охват сброс</code>.
+alerts-unknown = «{ $name }» — не KPI этого проекта.
+alerts-bad-numbers = Нужны два числа: порог «внимание» меньше порога «критично», оба от 0 до 100.
+alerts-set = ✅ { $metric }: внимание от −{ $warning } %, критично от −{ $critical } %.
+alerts-reset = ✅ { $metric }: пороги по умолчанию.
