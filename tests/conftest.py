@@ -1,0 +1,20 @@
+# ----------------------------------------------------------------------------
+# BEGIN botapi fixtures (Telegram Bot API fake; see tests/botapi/)
+# ----------------------------------------------------------------------------
+from collections.abc import AsyncIterator
+
+import pytest
+
+from tests.botapi.fake import TelegramFake
+
+
+@pytest.fixture
+async def botapi() -> AsyncIterator[TelegramFake]:
+    """A started Telegram Bot API fake on 127.0.0.1 (random port)."""
+    async with TelegramFake() as fake:
+        yield fake
+
+
+# ----------------------------------------------------------------------------
+# END botapi fixtures
+# ----------------------------------------------------------------------------
