@@ -26,9 +26,13 @@ MAX_RETRY_AFTER = 120.0
 class RateLimiter:
     """A token bucket for the whole bot and a minimum interval per chat."""
 
-    def __init__(self, per_second: float = GLOBAL_PER_SECOND,
+    def __init__(self, per_second: float = GLOBAL_PER_SECOND, *,
+                 private_interval: float = PRIVATE_INTERVAL,
+                 group_interval: float = GROUP_INTERVAL,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._interval = 1.0 / per_second
+        self._private_interval = private_interval
+        self._group_interval = group_interval
         self._clock = clock
         self._next_global = 0.0
         self._next_chat: dict[int, float] = {}
@@ -37,7 +41,7 @@ class RateLimiter:
     async def wait(self, chat_id: int) -> None:
         async with self._lock:
             now = self._clock()
-            per_chat = GROUP_INTERVAL if chat_id < 0 else PRIVATE_INTERVAL
+            per_chat = self._group_interval if chat_id < 0 else self._private_interval
             start = max(now, self._next_global, self._next_chat.get(chat_id, 0.0))
             self._next_global = start + self._interval
             self._next_chat[chat_id] = start + per_chat

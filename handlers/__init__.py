@@ -22,7 +22,7 @@ def get_routers() -> list[Router]:
         settings,
     )
 
-    return [
+    routers = [
         errors.router,
         common.router,
         members.router,
@@ -39,3 +39,8 @@ def get_routers() -> list[Router]:
         files.router,
         entry.router,
     ]
+    for router in routers:
+        # Routers are module singletons; a new Dispatcher in the same process (tests, an
+        # in-process restart) takes them over from the previous one.
+        router._parent_router = None
+    return routers

@@ -1,0 +1,60 @@
+"""The real bot (Dispatcher, handlers, SQLite storage, renderer) wired against the fake."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiogram import Bot
+
+from bot.commands import register_commands
+from bot.config import Settings
+from bot.delivery import RateLimiter
+from bot.digest_job import DigestDelivery
+from bot.factory import create_dispatcher
+from bot.reminder_job import ReminderJob
+from bot.rendering import Renderer
+from storage import open_storage
+from storage.fsm import SqliteFsmStorage
+from storage.sqlite import SqliteStorage
+from tests.botapi.fake import TelegramFake
+from tests.botapi.harness import run_bot
+
+
+@dataclass
+class App:
+    bot: Bot
+    storage: SqliteStorage
+    delivery: DigestDelivery
+    reminders: ReminderJob
+    settings: Settings
+
+
+@contextlib.asynccontextmanager
+async def running_app(fake: TelegramFake, db_path: Path, *, default_language: str = "ru",
+                      throttle_seconds: float = 0.0,
+                      raise_handler_errors: bool = True) -> AsyncIterator[App]:
+    settings = Settings(bot_token=fake.token, telegram_api_url=fake.url,
+                        database_url=f"sqlite:///{db_path}", default_language=default_language)
+    storage = open_storage(settings.database_url)
+    await storage.connect()
+    # One worker thread renders, as one worker process does in production: figures are
+    # reused per worker, never shared between two at once.
+    executor = ThreadPoolExecutor(max_workers=1)
+    renderer = Renderer(executor=executor)
+    dispatcher = create_dispatcher(settings, storage, SqliteFsmStorage(storage),
+                                   throttle_seconds=throttle_seconds, renderer=renderer)
+    try:
+        async with run_bot(fake, dispatcher, raise_handler_errors=raise_handler_errors) as bot:
+            limiter = RateLimiter(per_second=1000, private_interval=0, group_interval=0)
+            delivery = DigestDelivery(bot, storage, renderer, limiter)
+            dispatcher.workflow_data["delivery"] = delivery
+            await register_commands(bot, default_language)
+            yield App(bot, storage, delivery,
+                      ReminderJob(bot, storage, limiter, default_language), settings)
+    finally:
+        executor.shutdown(wait=True)
+        await storage.close()
