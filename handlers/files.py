@@ -9,17 +9,17 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from kpi.exporting import template_csv, template_xlsx
-from kpi.importing import ImportProblem
-from kpi.weeks import current_week
 
 from bot.i18n import Html, Translator
-from bot.services.entry import custom_names, project_today
+from bot.services.entry import custom_names, guided_metrics, project_today
 from bot.services.imports import MAX_FILE_BYTES, apply_import, plan_import, to_state
 from handlers.callbacks import ImportCb
 from handlers.entry_view import undo_keyboard
 from handlers.kpi_picker import metric_label
 from handlers.states import ImportPreview
+from kpi.exporting import template_csv, template_xlsx
+from kpi.importing import ImportProblem
+from kpi.weeks import current_week
 from storage.access import AccessDenied, require_role
 from storage.base import Storage
 from storage.models import Membership
@@ -112,7 +112,8 @@ async def template(message: Message, t: Translator, storage: Storage,
         await message.answer(t("no-project"))
         return
     project = membership.project
-    metrics = [k.metric for k in await storage.get_kpis(project.id)]
+    # Rates are computed from counts, so the template asks for the counts behind the KPIs.
+    metrics = await guided_metrics(storage, project.id)
     this_week = current_week(project.timezone)
     weeks = [this_week - timedelta(weeks=i) for i in range(TEMPLATE_WEEKS, 0, -1)]
     await message.answer_document(
