@@ -1,0 +1,36 @@
+"""Input data for the charts: plain, picklable dataclasses (they cross process boundaries)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True, slots=True)
+class Panel:
+    """One KPI. `weeks` and `values` are parallel; a None value is drawn as a gap.
+
+    unit: 'count' | 'money' | 'percent'
+    status: 'ok' | 'warning' | 'critical' | 'no_data'
+    change_pct: week-over-week change in percent (-8.0 means −8 %), None when unknown
+    direction: 'higher_is_better' | 'lower_is_better' | 'neutral'
+    """
+
+    title: str
+    weeks: list[date]
+    values: list[float | None]
+    target: float | None = None
+    unit: str = "count"
+    status: str = "ok"
+    change_pct: float | None = None
+    direction: str = "higher_is_better"
+
+
+@dataclass(frozen=True, slots=True)
+class DigestChart:
+    """The weekly digest image: a header and up to 6 KPI panels (extra panels are ignored)."""
+
+    title: str
+    subtitle: str
+    lang: str
+    panels: list[Panel] = field(default_factory=list)
