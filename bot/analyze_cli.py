@@ -8,13 +8,12 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from bot.i18n import get_translator
+from kpi import catalogue
 from kpi.analysis import analyze, series_for, to_json
 from kpi.formatting import format_change_pct, format_number
 from kpi.formulas import derived_series
 from kpi.importing import ImportProblem, read_import
-
-from bot.i18n import get_translator
-from kpi import catalogue
 
 
 def analyze_file(path: Path, lang: str, today: date | None = None) -> dict:

@@ -10,9 +10,8 @@ import tempfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from kpi.weeks import current_week
-
 from bot.services.digest import build_digest, load_digest_input
+from kpi.weeks import current_week
 from storage import open_storage
 from storage.models import BatchSource, NewValue, ProjectKpi
 

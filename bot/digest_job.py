@@ -13,12 +13,12 @@ from datetime import UTC, datetime, timedelta
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import BufferedInputFile
-from kpi.weeks import current_week
 
 from bot.delivery import RateLimiter, send_with_retry
 from bot.i18n import get_translator
 from bot.rendering import Renderer
 from bot.services.digest import Digest, load_digest_input
+from kpi.weeks import current_week
 from storage.base import Storage
 from storage.models import Project, Role
 

@@ -9,9 +9,9 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
 from aiogram.types import User as TgUser
-from storage.access import active_membership
 
 from bot.i18n import get_translator, pick_language
+from storage.access import active_membership
 from storage.base import Storage
 
 log = logging.getLogger(__name__)

@@ -10,11 +10,11 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from kpi.weeks import format_week
 
 from bot.delivery import RateLimiter, send_with_retry
 from bot.i18n import Translator, get_translator
 from handlers.callbacks import StartAddCb
+from kpi.weeks import format_week
 from storage.base import Storage
 
 log = logging.getLogger(__name__)

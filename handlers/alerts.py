@@ -5,11 +5,11 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
-from kpi.numbers import parse_number
 
 from bot.i18n import Translator
 from handlers.kpi_picker import metric_label
 from kpi import catalogue
+from kpi.numbers import parse_number
 from storage.base import Storage
 from storage.models import AlertThreshold, Membership
 

@@ -9,11 +9,11 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, ChatMemberUpdated, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from storage.access import AccessDenied, require_role
 
 from bot.i18n import Translator, get_translator
 from bot.services.channel import check_channel
 from handlers.callbacks import ChannelCb
+from storage.access import AccessDenied, require_role
 from storage.base import Storage
 from storage.models import Membership
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.types import CallbackQuery, Message, Update
-from storage.access import AccessDenied, require_role
 
 from bot.i18n import Translator
 from bot.services.entry import record_entry
 from handlers.callbacks import UndoCb
 from handlers.entry_view import outcome_text, undo_keyboard, unknown_text
 from handlers.kpi_picker import metric_label
+from storage.access import AccessDenied, require_role
 from storage.base import Storage
 from storage.models import Batch, Membership
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from kpi.formatting import format_change_pct, format_number
-from kpi.weeks import format_week, iso_week_label
 
 from bot.i18n import Translator
 from bot.services.entry import EntryOutcome
 from handlers.callbacks import UndoCb
 from handlers.kpi_picker import metric_label
 from kpi import catalogue
+from kpi.formatting import format_change_pct, format_number
+from kpi.weeks import format_week, iso_week_label
 
 
 def unit_of(key: str) -> str:

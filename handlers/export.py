@@ -6,10 +6,10 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from kpi.exporting import ExportRow, export_csv, export_xlsx
 
 from bot.i18n import Translator
 from handlers.callbacks import ExportCb
+from kpi.exporting import ExportRow, export_csv, export_xlsx
 from storage.access import AccessDenied, require_role
 from storage.base import Storage
 from storage.models import Membership, Project

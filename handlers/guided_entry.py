@@ -9,9 +9,6 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from kpi.numbers import parse_number
-from kpi.parser import ParsedEntry
-from kpi.weeks import current_week, format_week
 
 from bot.i18n import Translator
 from bot.services.entry import EntryOutcome, guided_metrics, save_values
@@ -19,6 +16,9 @@ from handlers.callbacks import AddCb, StartAddCb
 from handlers.entry_view import outcome_text, undo_keyboard
 from handlers.kpi_picker import metric_label
 from handlers.states import GuidedEntry
+from kpi.numbers import parse_number
+from kpi.parser import ParsedEntry
+from kpi.weeks import current_week, format_week
 from storage.access import AccessDenied, require_role
 from storage.base import Storage
 from storage.models import BatchSource, Membership, NewValue, Project

@@ -5,12 +5,12 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
-from kpi.formatting import format_number
 
 from bot.i18n import Html, Translator
 from bot.services.history import WeekRow, weekly_table
 from handlers.kpi_picker import metric_label
 from kpi import catalogue
+from kpi.formatting import format_number
 from storage.base import Storage
 from storage.models import Membership
 

@@ -9,9 +9,6 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from kpi.numbers import parse_number
-from kpi.weeks import normalize_timezone
-from storage.access import AccessDenied, require_role
 
 from bot.i18n import Translator
 from handlers import kpi_picker
@@ -20,6 +17,9 @@ from handlers.home import send_home
 from handlers.states import Onboarding
 from kpi import catalogue
 from kpi.catalogue import Goal
+from kpi.numbers import parse_number
+from kpi.weeks import normalize_timezone
+from storage.access import AccessDenied, require_role
 from storage.base import Storage
 from storage.models import Membership, ProjectKpi, User
 

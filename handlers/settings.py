@@ -6,14 +6,14 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from kpi.weeks import normalize_timezone
-from storage.access import AccessDenied, require_role
 
 from bot.i18n import Translator
 from handlers.callbacks import TzCb
 from handlers.onboarding import TIMEZONES, timezone_keyboard
 from handlers.states import TimezoneInput
 from kpi.schedule import parse_schedule
+from kpi.weeks import normalize_timezone
+from storage.access import AccessDenied, require_role
 from storage.base import Storage
 from storage.models import Membership, Project
 

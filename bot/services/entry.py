@@ -8,11 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from kpi import catalogue
 from kpi.formulas import Derived, compute_derived
 from kpi.parser import ParsedEntry, UnknownName, parse_entry
 from kpi.weeks import current_week
-
-from kpi import catalogue
 from storage.base import Storage
 from storage.models import BatchSource, NewValue, Project, ProjectKpi
 

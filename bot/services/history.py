@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from kpi.formulas import derived_series
-
 from storage.base import Storage
 
 

@@ -7,7 +7,6 @@ from datetime import date
 from typing import Any
 
 from kpi.importing import ImportResult, read_import
-
 from storage.base import Storage
 from storage.models import BatchSource, NewValue, Project
 
