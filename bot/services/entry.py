@@ -74,7 +74,7 @@ async def record_entry(
     return outcome
 
 
-BLOCKING_PROBLEMS = frozenset({"future_week", "percent_for_count", "negative"})
+BLOCKING_PROBLEMS = frozenset({"future_week", "bad_period", "percent_for_count", "negative"})
 
 
 async def save_values(

@@ -258,3 +258,4 @@ alerts-unknown = "{ $name }" is not a KPI of this project.
 alerts-bad-numbers = Two numbers are needed: the warning threshold below the critical one, both between 0 and 100.
 alerts-set = ✅ { $metric }: warning from −{ $warning }%, critical from −{ $critical }%.
 alerts-reset = ✅ { $metric }: default thresholds.
+entry-refused-bad_period = I didn't understand the period at the start — no such date or week. Write e.g. "2026-11-17:", "2026-W47:" or "last week:".
