@@ -33,7 +33,12 @@ def analyze_file(path: Path, lang: str, today: date | None = None) -> dict:
               for key in metrics}
     # The file's last week is the one being judged, as a digest judges the week just ended.
     analysis = analyze(series, current_week=last + timedelta(weeks=1))
-    return to_json(analysis, lang)
+    report = to_json(analysis, lang)
+    # Sentences are written for Telegram's HTML; a terminal or a script wants plain text.
+    for item in report["metrics"].values():
+        for alert in item["alerts"]:
+            alert["message"] = strip_html(alert["message"])
+    return report
 
 
 def print_text(report: dict, lang: str) -> None:

@@ -60,6 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 0
+    except BrokenPipeError:  # output piped into `head` and the like
+        return 0
     except Exception as exc:  # one line for the user; the traceback for the log
         logging.getLogger("smm-kpi-bot").debug("failed", exc_info=True)
         print(f"smm-kpi-bot: {type(exc).__name__}: {redact(str(exc))}", file=sys.stderr)
