@@ -12,6 +12,7 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 
+from bot.access import ProjectAccessMiddleware
 from bot.config import Settings
 from bot.middlewares import ContextMiddleware
 from bot.throttling import DEFAULT_COOLDOWN, ThrottlingMiddleware
@@ -31,6 +32,9 @@ def create_dispatcher(settings: Settings, storage: Storage, fsm_storage: BaseSto
     dispatcher.workflow_data.update(settings=settings, storage=storage, **services)
     dispatcher.update.outer_middleware(ContextMiddleware())
     dispatcher.callback_query.middleware(CallbackAnswerMiddleware())
+    access = ProjectAccessMiddleware()
+    dispatcher.message.middleware(access)
+    dispatcher.callback_query.middleware(access)
     throttling = ThrottlingMiddleware(throttle_seconds)
     dispatcher.message.middleware(throttling)
     dispatcher.callback_query.middleware(throttling)

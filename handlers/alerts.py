@@ -21,12 +21,9 @@ DEFAULT_CRITICAL = 35.0
 RESET_WORDS = {"reset", "сброс", "default", "по умолчанию"}
 
 
-@router.message(Command("alerts"))
+@router.message(Command("alerts"), flags={"needs": "member"})
 async def alerts(message: Message, command: CommandObject, t: Translator, storage: Storage,
-                 membership: Membership | None) -> None:
-    if membership is None:
-        await message.answer(t("no-project"))
-        return
+                 membership: Membership) -> None:
     project = membership.project
     if command.args:
         if not membership.role.can_edit:

@@ -26,15 +26,9 @@ from storage.models import BatchSource, Membership, NewValue, Project
 router = Router(name=__name__)
 
 
-@router.message(Command("add"), F.chat.type == "private")
+@router.message(Command("add"), F.chat.type == "private", flags={"needs": "editor"})
 async def start_guided(message: Message, state: FSMContext, t: Translator, storage: Storage,
-                       membership: Membership | None) -> None:
-    if membership is None:
-        await message.answer(t("no-project"))
-        return
-    if not membership.role.can_edit:
-        await message.answer(t("access-denied-edit"))
-        return
+                       membership: Membership) -> None:
     await begin(message, state, t, storage, membership.project)
 
 

@@ -21,12 +21,9 @@ SINGLE_METRIC_WEEKS = 12
 COLUMN_WIDTH = 9
 
 
-@router.message(Command("history"), F.chat.type == "private")
+@router.message(Command("history"), F.chat.type == "private", flags={"needs": "member"})
 async def history(message: Message, command: CommandObject, t: Translator, storage: Storage,
-                  membership: Membership | None) -> None:
-    if membership is None:
-        await message.answer(t("no-project"))
-        return
+                  membership: Membership) -> None:
     project = membership.project
     kpis = await storage.get_kpis(project.id)
     custom = [k.metric for k in kpis if k.custom]

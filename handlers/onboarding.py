@@ -87,15 +87,9 @@ async def got_goal(query: CallbackQuery, callback_data: GoalCb, state: FSMContex
         reply_markup=kpi_picker.picker_keyboard(data, t))
 
 
-@router.message(Command("kpis"), F.chat.type == "private")
+@router.message(Command("kpis"), F.chat.type == "private", flags={"needs": "editor"})
 async def edit_kpis(message: Message, state: FSMContext, t: Translator, storage: Storage,
-                    membership: Membership | None) -> None:
-    if membership is None:
-        await message.answer(t("no-project"))
-        return
-    if not membership.role.can_edit:
-        await message.answer(t("access-denied-edit"))
-        return
+                    membership: Membership) -> None:
     kpis = await storage.get_kpis(membership.project.id)
     choice = kpi_picker.initial_choice(membership.project.goal, [k.metric for k in kpis])
     targets = {k.metric: k.target for k in kpis if k.target is not None}

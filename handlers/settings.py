@@ -28,12 +28,9 @@ def schedule_text(project: Project, t: Translator) -> str:
              time=project.schedule_time.strftime("%H:%M"), timezone=project.timezone)
 
 
-@router.message(Command("schedule"))
+@router.message(Command("schedule"), flags={"needs": "member"})
 async def schedule(message: Message, command: CommandObject, t: Translator, storage: Storage,
-                   membership: Membership | None) -> None:
-    if membership is None:
-        await message.answer(t("no-project"))
-        return
+                   membership: Membership) -> None:
     if not command.args:
         await message.answer(schedule_text(membership.project, t) + "\n" + t("schedule-usage"))
         return
@@ -57,12 +54,9 @@ async def schedule(message: Message, command: CommandObject, t: Translator, stor
     await message.answer("✅ " + schedule_text(updated, t))
 
 
-@router.message(Command("timezone"))
+@router.message(Command("timezone"), flags={"needs": "member"})
 async def timezone(message: Message, command: CommandObject, state: FSMContext, t: Translator,
-                   storage: Storage, membership: Membership | None) -> None:
-    if membership is None:
-        await message.answer(t("no-project"))
-        return
+                   storage: Storage, membership: Membership) -> None:
     if not membership.role.is_owner:
         await message.answer(t("timezone-now", timezone=membership.project.timezone))
         return
