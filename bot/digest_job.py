@@ -8,7 +8,7 @@ schedule at every tick, and a tick runs at start). A 403 pauses the project and 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
@@ -18,7 +18,7 @@ from bot.delivery import RateLimiter, send_with_retry
 from bot.i18n import get_translator
 from bot.rendering import Renderer
 from bot.services.digest import Digest, load_digest_input
-from kpi.weeks import current_week
+from kpi.weeks import current_week, parse_timezone
 from storage.base import Storage
 from storage.models import Project, Role
 
@@ -44,6 +44,11 @@ class DigestDelivery:
     async def deliver(self, project: Project, now: datetime) -> bool:
         week = current_week(project.timezone, now)
         if not await self.storage.claim_digest(project.id, week):
+            return False
+        if project.created_at > scheduled_moment(project, week):
+            # The project did not exist yet when this week's digest fell due: the first one
+            # goes out at the next scheduled moment, not right after onboarding.
+            await self.storage.finish_digest(project.id, week, sent=True)
             return False
         try:
             data = await load_digest_input(self.storage, project, now=now)
@@ -91,3 +96,10 @@ class DigestDelivery:
                 limiter=self.limiter)
         except (TelegramForbiddenError, TelegramBadRequest):
             log.warning("project %s: owner %s unreachable too", project.id, owner)
+
+
+def scheduled_moment(project: Project, week: date) -> datetime:
+    """When the digest of the ISO week starting on `week` falls due, in UTC."""
+    zone = parse_timezone(project.timezone) or UTC
+    day = week + timedelta(days=project.schedule_weekday)
+    return datetime.combine(day, project.schedule_time, tzinfo=zone).astimezone(UTC)
