@@ -58,7 +58,11 @@ class DigestDelivery:
                 await self.storage.finish_digest(project.id, week, sent=True)
                 return False
             await self.send(chat_id, digest)
-        except TelegramForbiddenError:
+        except (TelegramForbiddenError, TelegramBadRequest) as exc:
+            if isinstance(exc, TelegramBadRequest) and not lost_access(exc):
+                log.exception("project %s: digest for %s rejected; will retry", project.id, week)
+                await self.storage.finish_digest(project.id, week, sent=False)
+                return False
             log.warning("project %s: chat refused the digest; delivery paused", project.id)
             await self.storage.finish_digest(project.id, week, sent=False)
             await self.storage.set_delivery_paused(project.id, True)
@@ -76,9 +80,14 @@ class DigestDelivery:
         photo = BufferedInputFile(digest.png, filename="digest.png")
         await send_with_retry(chat_id, lambda: self.bot.send_photo(
             chat_id, photo, caption=digest.caption), limiter=self.limiter)
-        if digest.details:
+        if not digest.details:
+            return
+        try:
             await send_with_retry(chat_id, lambda: self.bot.send_message(
                 chat_id, digest.details), limiter=self.limiter)
+        except Exception:
+            # The chart went out: the digest counts as sent, never repeated for its tail.
+            log.exception("chat %s: digest details not sent", chat_id)
 
     async def owner_id(self, project_id: int) -> int | None:
         members = await self.storage.list_members(project_id)
@@ -103,3 +112,13 @@ def scheduled_moment(project: Project, week: date) -> datetime:
     zone = parse_timezone(project.timezone) or UTC
     day = week + timedelta(days=project.schedule_weekday)
     return datetime.combine(day, project.schedule_time, tzinfo=zone).astimezone(UTC)
+
+
+LOST_ACCESS_HINTS = ("not enough rights", "need administrator rights", "chat not found",
+                     "have no rights", "chat_write_forbidden", "chat_admin_required")
+
+
+def lost_access(error: TelegramBadRequest) -> bool:
+    """A 400 that means the bot can no longer post there (rights taken away, chat gone)."""
+    message = error.message.lower()
+    return any(hint in message for hint in LOST_ACCESS_HINTS)

@@ -340,6 +340,21 @@ async def test_bot_removed_from_channel_pauses_delivery_and_tells_the_owner(
     assert len(photos_to(botapi, channel.id)) == 1
 
 
+async def test_lost_posting_right_pauses_delivery_like_403(botapi: TelegramFake, app: App):
+    anna = TgUser(botapi, OWNER, "Анна")
+    channel = botapi.add_chat(-100501, "channel", "Кофейня News", username="coffee_news")
+    botapi.set_member(channel.id, OWNER, "creator")
+    project = await make_project(app)
+    await anna.send("/channel @coffee_news")
+    botapi.inject("sendPhoto", 400, count=1,
+                  description="Bad Request: not enough rights to send photos to the chat")
+    assert await app.delivery.deliver_due(MSK_DUE) == 0
+    assert (await app.storage.get_project(project.id)).delivery_paused
+    assert "/channel" in anna.last_message.text
+    assert await app.delivery.deliver_due(MSK_DUE + timedelta(minutes=1)) == 0
+    assert len(botapi.calls_to("sendPhoto")) == 1
+
+
 async def test_owner_who_blocked_the_bot_pauses_delivery(botapi: TelegramFake, app: App):
     TgUser(botapi, OWNER, "Анна")
     project = await make_project(app)
