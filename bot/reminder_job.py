@@ -4,7 +4,7 @@ will cover get one message with a one-tap way to enter them (once per person and
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
@@ -44,7 +44,7 @@ class ReminderJob:
                 t = get_translator((user.language if user else None) or self.default_language)
                 text = t("reminder", name=project.name, week=format_week(report_week, t.lang))
                 try:
-                    await self.send(user_id, text, enter_keyboard(project.id, t))
+                    await self.send(user_id, text, enter_keyboard(project.id, report_week, t))
                     sent += 1
                 except (TelegramForbiddenError, TelegramBadRequest):
                     log.info("reminder for project %s: user %s unreachable", project.id, user_id)
@@ -55,7 +55,8 @@ class ReminderJob:
             chat_id, text, reply_markup=markup), limiter=self.limiter)
 
 
-def enter_keyboard(project_id: int, t: Translator) -> InlineKeyboardMarkup:
+def enter_keyboard(project_id: int, week: date, t: Translator) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=t("reminder-button"), callback_data=StartAddCb(project_id=project_id))
+    builder.button(text=t("reminder-button"),
+                   callback_data=StartAddCb(project_id=project_id, week=week.isoformat()))
     return builder.as_markup()

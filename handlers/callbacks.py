@@ -68,3 +68,4 @@ class ImportCb(CallbackData, prefix="imp"):
 
 class StartAddCb(CallbackData, prefix="sadd"):
     project_id: int
+    week: str  # ISO date of the week's Monday that the reminder asks about

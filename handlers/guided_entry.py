@@ -18,7 +18,7 @@ from handlers.kpi_picker import metric_label
 from handlers.states import GuidedEntry
 from kpi.numbers import parse_number
 from kpi.parser import ParsedEntry
-from kpi.weeks import current_week, format_week
+from kpi.weeks import current_week, format_week, week_start
 from storage.access import AccessDenied, require_role
 from storage.base import Storage
 from storage.models import BatchSource, Membership, NewValue, Project
@@ -40,19 +40,26 @@ async def start_from_reminder(query: CallbackQuery, callback_data: StartAddCb,
     except AccessDenied:
         await query.answer(t("access-denied-edit"), show_alert=True)
         return
-    await storage.set_active_project(query.from_user.id, callback_data.project_id)
-    await begin(query.message, state, t, storage,
-                await storage.get_project(callback_data.project_id))
+    project = await storage.get_project(callback_data.project_id)
+    try:
+        week = week_start(date.fromisoformat(callback_data.week))
+    except ValueError:
+        week = None
+    if project is None or week is None or week >= current_week(project.timezone):
+        await query.answer(t("stale-button"), show_alert=True)
+        return
+    await storage.set_active_project(query.from_user.id, project.id)
+    await begin(query.message, state, t, storage, project, week)
 
 
 async def begin(message: Message, state: FSMContext, t: Translator, storage: Storage,
-                project: Project) -> None:
+                project: Project, week: date | None = None) -> None:
     metrics = await guided_metrics(storage, project.id)
     if not metrics:
         await message.answer(t("add-no-kpis"))
         return
     # The digest reports on the week that just ended, so that is the week /add fills in.
-    week = current_week(project.timezone) - timedelta(days=7)
+    week = week or current_week(project.timezone) - timedelta(days=7)
     await state.clear()
     await state.set_state(GuidedEntry.value)
     await state.update_data(project_id=project.id, week=week.isoformat(),

@@ -258,17 +258,22 @@ class SqliteStorage(Storage):
     # --- users ---------------------------------------------------------------------------------
     async def get_user(self, user_id: int) -> User | None:
         row = await self._read_one(
-            "SELECT id, language, active_project_id FROM users WHERE id = ?", (user_id,))
+            "SELECT id, language, active_project_id, display_name FROM users WHERE id = ?",
+            (user_id,))
         return User(*row) if row else None
 
-    async def ensure_user(self, user_id: int) -> User:
+    async def ensure_user(self, user_id: int, display_name: str | None = None) -> User:
         user = await self.get_user(user_id)
-        if user is not None:
+        if user is not None and (display_name is None or display_name == user.display_name):
             return user
         async with self.transaction() as db:
             await self._touch_user(db, user_id)
+            if display_name is not None:
+                await db.execute("UPDATE users SET display_name = ? WHERE id = ?",
+                                 (display_name, user_id))
             row = await self._one(
-                db, "SELECT id, language, active_project_id FROM users WHERE id = ?", (user_id,))
+                db, "SELECT id, language, active_project_id, display_name FROM users "
+                "WHERE id = ?", (user_id,))
         return User(*row)
 
     async def set_user_language(self, user_id: int, language: str | None) -> None:
@@ -720,9 +725,12 @@ class SqliteStorage(Storage):
         found = []
         for row in rows:
             project = _project(row)
-            week, moment = digest_moment(project, now)
-            if moment - timedelta(hours=project.reminder_hours or 0) <= now < moment:
-                found.append((project, week))
+            # The window may start in the week before the digest's (Sunday for a Monday digest).
+            for probe in (now, now + timedelta(weeks=1)):
+                week, moment = digest_moment(project, probe)
+                if moment - timedelta(hours=project.reminder_hours or 0) <= now < moment:
+                    found.append((project, week))
+                    break
         return found
 
     async def claim_reminder(self, project_id: int, week_start: date, user_id: int) -> bool:
