@@ -15,11 +15,11 @@ from storage.models import Membership
 router = Router(name=__name__)
 
 
-@router.message(Command("report"), flags={"expensive": "report"})
+@router.message(Command("report"), flags={"expensive": "report", "needs": "member"})
 async def report(message: Message, t: Translator, storage: Storage, renderer: Renderer,
-                 membership: Membership | None) -> None:
-    if membership is None:
-        await message.answer(t("no-project"))
+                 membership: Membership) -> None:
+    # A client's numbers go only where they belong: a private chat, or the project's own chat.
+    if message.chat.type != "private" and message.chat.id != membership.project.channel_chat_id:
         return
     if not await storage.get_kpis(membership.project.id):
         await message.answer(t("add-no-kpis"))

@@ -426,3 +426,15 @@ async def test_english_reminder(botapi: TelegramFake, app: App):
     assert await app.reminders.remind_due(REMIND_AT) == 1
     assert "Yoga" in bob.last_message.text and "Nov 9–15" in bob.last_message.text
     assert bob.last_message.button_texts == ["✍️ Enter numbers"]
+
+
+async def test_report_is_not_posted_into_a_group_the_project_is_not_linked_to(
+        botapi: TelegramFake, app: App):
+    TgUser(botapi, OWNER, "Анна")
+    await make_project(app)
+    group = botapi.add_chat(-100777, "supergroup", "Чужая группа")
+    botapi.set_member(group.id, OWNER, "member")
+    update_id = botapi.push_message(OWNER, "/report", chat_id=group.id)
+    await botapi.wait_processed(update_id)
+    assert photos_to(botapi, group.id) == []
+    assert botapi.bot_messages(group.id) == []
