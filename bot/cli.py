@@ -13,6 +13,10 @@ from collections.abc import Sequence
 
 from bot.config import ConfigError, load_settings
 from bot.logging_setup import redact, setup_logging
+from storage.backup import BackupError, InvalidBackupError
+from storage.migrator import MigrationError
+from storage.sqlite import IntegrityCheckError
+from storage.url import DatabaseUrlError, is_memory, sqlite_path_from_url
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,6 +33,12 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--json", action="store_true", help="print one JSON document")
     analyze.add_argument("--lang", choices=("ru", "en"), default=None)
     sub.add_parser("migrate", help="apply database migrations and exit")
+    backup = sub.add_parser(
+        "backup", help="copy the database to PATH, consistently, even while the bot runs")
+    backup.add_argument("path", help="file to write (replaced atomically if it exists)")
+    restore = sub.add_parser(
+        "restore", help="replace the database by the backup at PATH (stop the bot first)")
+    restore.add_argument("path", help="a file made by `smm-kpi-bot backup`")
     return parser
 
 
@@ -55,9 +65,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_analyze(args.file, as_json=args.json,
                                lang=args.lang or settings.default_language)
-    except ConfigError as exc:
-        print(f"smm-kpi-bot: {exc}", file=sys.stderr)
+        elif command in ("backup", "restore"):
+            setup_logging(settings.log_level)
+            return _backup_or_restore(command, args.path, settings.database_url)
+    except (ConfigError, DatabaseUrlError, InvalidBackupError, MigrationError,
+            IntegrityCheckError) as exc:
+        # Bad usage or configuration, or a database this release must not touch: one line.
+        print(f"smm-kpi-bot: {redact(str(exc))}", file=sys.stderr)
         return 2
+    except BackupError as exc:
+        print(f"smm-kpi-bot: {redact(str(exc))}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 0
     except BrokenPipeError:  # output piped into `head` and the like
@@ -66,6 +84,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger("smm-kpi-bot").debug("failed", exc_info=True)
         print(f"smm-kpi-bot: {type(exc).__name__}: {redact(str(exc))}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _backup_or_restore(command: str, path: str, database_url: str) -> int:
+    from pathlib import Path
+
+    from storage.backup import backup_database, restore_database
+
+    database = sqlite_path_from_url(database_url, create_dirs=command == "restore")
+    if is_memory(database):
+        raise ConfigError(f"DATABASE_URL is an in-memory database: nothing to {command}")
+    if command == "backup":
+        info = backup_database(database, Path(path))
+        print(f"backup written to {info.path} (schema {info.schema_version}, "
+              f"{info.size} bytes)")
+    else:
+        info = restore_database(Path(path), database)
+        print(f"restored {path} into {info.path} (schema {info.schema_version}); "
+              "start the bot again")
     return 0
 
 
