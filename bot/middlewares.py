@@ -36,13 +36,25 @@ class ContextMiddleware(BaseMiddleware):
             return await handler(event, data)
         if tg_user.is_bot:
             return None
-        user = await storage.ensure_user(tg_user.id)
+        user = await storage.ensure_user(tg_user.id, display_name(tg_user))
         lang = user.language or pick_language(tg_user.language_code, default_language)
         data["user"] = user
         data["lang"] = lang
         data["t"] = get_translator(lang)
         data["membership"] = await active_membership(storage, tg_user.id)
         return await handler(event, data)
+
+
+MAX_DISPLAY_NAME = 64
+
+
+def display_name(tg_user: TgUser) -> str | None:
+    """How /members shows a person: "First Last (@username)", cut to a sane length. Untrusted
+    text: whoever shows it escapes it (the translator does)."""
+    name = " ".join(tg_user.full_name.split())
+    if tg_user.username:
+        name = f"{name} (@{tg_user.username})" if name else f"@{tg_user.username}"
+    return name[:MAX_DISPLAY_NAME] or None
 
 
 def update_id_of(data: dict[str, Any]) -> int | None:

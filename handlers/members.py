@@ -10,7 +10,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.i18n import Translator
+from bot.i18n import Html, Translator
 from handlers.callbacks import InviteCb, MemberCb
 from storage.access import AccessDenied, require_role
 from storage.base import Storage
@@ -20,6 +20,7 @@ router = Router(name=__name__)
 router.message.filter(F.chat.type == "private")
 
 INVITE_DAYS = 7
+BUTTON_NAME = 24  # characters of a member's name on a button
 
 
 @router.message(Command("members"))
@@ -34,14 +35,29 @@ async def members(message: Message, t: Translator, storage: Storage,
 async def show_members(message: Message, t: Translator, storage: Storage,
                        membership: Membership) -> None:
     team = await storage.list_members(membership.project.id)
-    lines = [t("members-line", user=str(user_id), role=t(f"role-{role.value}"))
+    names = {user_id: await member_name(storage, user_id) for user_id, _ in team}
+    # Names are untrusted text: t() escapes plain str arguments for the HTML message.
+    lines = [t("members-line", user=names[user_id], role=t(f"role-{role.value}"))
              for user_id, role in team]
     text = t("members-title", name=membership.project.name) + "\n" + "\n".join(lines)
-    markup = owner_keyboard(team, t) if membership.role.is_owner else None
+    markup = owner_keyboard(team, names, t) if membership.role.is_owner else None
     await message.answer(text, reply_markup=markup)
 
 
-def owner_keyboard(team: list[tuple[int, Role]], t: Translator) -> InlineKeyboardMarkup:
+async def member_name(storage: Storage, user_id: int) -> str:
+    """The member's Telegram name as last seen, or the id when the bot never saw them."""
+    user = await storage.get_user(user_id)
+    return user.display_name if user and user.display_name else str(user_id)
+
+
+def button_name(name: str) -> Html:
+    """Button labels are plain text, not HTML: mark the name as safe so t() does not escape
+    it (an escaped name would show `&lt;` on the button), and keep the button short."""
+    return Html(name if len(name) <= BUTTON_NAME else name[:BUTTON_NAME - 1] + "…")
+
+
+def owner_keyboard(team: list[tuple[int, Role]], names: dict[int, str],
+                   t: Translator) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=t("members-invite-editor"), callback_data=InviteCb(role="editor"))
     builder.button(text=t("members-invite-viewer"), callback_data=InviteCb(role="viewer"))
@@ -49,9 +65,10 @@ def owner_keyboard(team: list[tuple[int, Role]], t: Translator) -> InlineKeyboar
         if role is Role.OWNER:
             continue
         other = "viewer" if role is Role.EDITOR else "editor"
-        builder.button(text=t(f"members-make-{other}", user=str(user_id)),
+        name = button_name(names.get(user_id, str(user_id)))
+        builder.button(text=t(f"members-make-{other}", user=name),
                        callback_data=MemberCb(action=f"role_{other}", user_id=user_id))
-        builder.button(text=t("members-remove", user=str(user_id)),
+        builder.button(text=t("members-remove", user=name),
                        callback_data=MemberCb(action="remove", user_id=user_id))
     builder.adjust(2)
     return builder.as_markup()

@@ -42,8 +42,9 @@ class Storage(ABC):
     async def get_user(self, user_id: int) -> User | None: ...
 
     @abstractmethod
-    async def ensure_user(self, user_id: int) -> User:
-        """Return the user, creating an empty record on first contact."""
+    async def ensure_user(self, user_id: int, display_name: str | None = None) -> User:
+        """Return the user, creating an empty record on first contact. A `display_name`
+        (the Telegram name, shown in /members) is remembered when given and changed."""
 
     @abstractmethod
     async def set_user_language(self, user_id: int, language: str | None) -> None: ...

@@ -32,6 +32,7 @@ class User:
     id: int  # Telegram user id
     language: str | None  # chosen with /language; None → from Telegram's language_code
     active_project_id: int | None
+    display_name: str | None = None  # Telegram name (@username) as last seen; untrusted text
 
 
 @dataclass(frozen=True, slots=True)
