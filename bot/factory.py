@@ -10,11 +10,10 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
-from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 
 from bot.access import ProjectAccessMiddleware
 from bot.config import Settings
-from bot.middlewares import ContextMiddleware
+from bot.middlewares import CallbackAnswerOnce, ContextMiddleware
 from bot.throttling import DEFAULT_COOLDOWN, ThrottlingMiddleware
 from handlers import get_routers
 from storage.base import Storage
@@ -31,7 +30,7 @@ def create_dispatcher(settings: Settings, storage: Storage, fsm_storage: BaseSto
     dispatcher = Dispatcher(storage=fsm_storage, events_isolation=SimpleEventIsolation())
     dispatcher.workflow_data.update(settings=settings, storage=storage, **services)
     dispatcher.update.outer_middleware(ContextMiddleware())
-    dispatcher.callback_query.middleware(CallbackAnswerMiddleware())
+    dispatcher.callback_query.middleware(CallbackAnswerOnce())
     access = ProjectAccessMiddleware()
     dispatcher.message.middleware(access)
     dispatcher.callback_query.middleware(access)

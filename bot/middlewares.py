@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject, Update
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import CallbackQuery, TelegramObject, Update
 from aiogram.types import User as TgUser
+from aiogram.utils.callback_answer import CallbackAnswer, CallbackAnswerMiddleware
 
 from bot.i18n import get_translator, pick_language
 from storage.access import active_membership
@@ -60,3 +63,15 @@ def display_name(tg_user: TgUser) -> str | None:
 def update_id_of(data: dict[str, Any]) -> int | None:
     update: Update | None = data.get("event_update")
     return update.update_id if update else None
+
+
+class CallbackAnswerOnce(CallbackAnswerMiddleware):
+    """Answers every callback query its handler did not answer itself, so no button spins.
+
+    A handler that showed its own alert has already answered; Telegram refuses the second
+    answer with "query is too old", which is expected here and not worth an error.
+    """
+
+    async def answer(self, event: CallbackQuery, callback_answer: CallbackAnswer) -> None:
+        with contextlib.suppress(TelegramBadRequest):
+            await super().answer(event, callback_answer)

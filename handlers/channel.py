@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from aiogram import F, Router
 from aiogram.enums import ChatMemberStatus
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -104,7 +107,7 @@ async def bot_added(event: ChatMemberUpdated, storage: Storage, lang: str) -> No
         await event.bot.send_message(event.from_user.id,
                                      t("channel-offer", chat=event.chat.title or ""),
                                      reply_markup=offer_keyboard(event.chat.id, t))
-    except Exception:  # the user never opened a private chat with the bot
+    except (TelegramForbiddenError, TelegramBadRequest):  # never opened a chat with the bot
         return
 
 
@@ -120,6 +123,7 @@ async def offer_accepted(query: CallbackQuery, callback_data: ChannelCb, t: Tran
     if membership is None:
         await query.answer(t("no-project"), show_alert=True)
         return
-    await query.message.edit_reply_markup(reply_markup=None)
+    with contextlib.suppress(TelegramBadRequest):  # a repeated tap: the buttons are gone
+        await query.message.edit_reply_markup(reply_markup=None)
     await link(query.message, t, storage, membership.project.id, callback_data.chat_id,
                query.from_user.id)
