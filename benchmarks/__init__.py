@@ -1,0 +1,1 @@
+"""Speed benchmarks: `python -m benchmarks [--quick]` (see __main__.py)."""
