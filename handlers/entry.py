@@ -19,15 +19,9 @@ router = Router(name=__name__)
 router.message.filter(F.chat.type == "private")
 
 
-@router.message(StateFilter(None), F.text, ~F.text.startswith("/"))
+@router.message(StateFilter(None), F.text, ~F.text.startswith("/"), flags={"needs": "editor"})
 async def numbers_message(message: Message, t: Translator, storage: Storage,
-                          membership: Membership | None, event_update: Update) -> None:
-    if membership is None:
-        await message.answer(t("no-project"))
-        return
-    if not membership.role.can_edit:
-        await message.answer(t("access-denied-edit"))
-        return
+                          membership: Membership, event_update: Update) -> None:
     outcome = await record_entry(storage, membership.project, message.from_user.id,
                                  message.text or "", update_id=event_update.update_id)
     if outcome.refused:
@@ -57,16 +51,11 @@ async def undo_button(query: CallbackQuery, callback_data: UndoCb, t: Translator
     await query.message.answer(undone_text(batch, t))
 
 
-@router.message(Command("undo"))
+@router.message(Command("undo"), flags={"needs": "editor"})
 async def undo_command(message: Message, t: Translator, storage: Storage,
-                       membership: Membership | None) -> None:
-    if membership is None:
-        await message.answer(t("no-project"))
-        return
-    if not membership.role.can_edit:
-        await message.answer(t("access-denied-edit"))
-        return
-    batch = await storage.undo_last_batch(membership.project.id, message.from_user.id)
+                       membership: Membership, event_update: Update) -> None:
+    batch = await storage.undo_last_batch(membership.project.id, message.from_user.id,
+                                          update_id=event_update.update_id)
     if batch is None:
         await message.answer(t("undo-nothing"))
         return

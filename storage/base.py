@@ -144,9 +144,12 @@ class Storage(ABC):
         applied for this project, nothing is written and `duplicate=True` is returned."""
 
     @abstractmethod
-    async def undo_last_batch(self, project_id: int, user_id: int | None = None) -> Batch | None:
+    async def undo_last_batch(self, project_id: int, user_id: int | None = None, *,
+                              update_id: int | None = None) -> Batch | None:
         """Revert the newest batch not yet undone (of this user, when given), as `undo_batch`
-        does. Returns the undone batch, or None."""
+        does. Returns the undone batch, or None.
+        When `update_id` already undid a batch of this project (a redelivered update), that
+        batch is returned again and nothing else is undone."""
 
     @abstractmethod
     async def undo_batch(self, project_id: int, batch_id: int) -> Batch | None:

@@ -519,15 +519,28 @@ class SqliteStorage(Storage):
                 replaced[(week, metric)] = previous
         return SavedBatch(batch_id=batch_id, replaced=replaced)
 
-    async def undo_last_batch(self, project_id: int, user_id: int | None = None) -> Batch | None:
+    async def undo_last_batch(self, project_id: int, user_id: int | None = None, *,
+                              update_id: int | None = None) -> Batch | None:
         sql = "SELECT id FROM batches WHERE project_id = ? AND undone_at IS NULL"
         params: list[Any] = [project_id]
         if user_id is not None:
             sql += " AND user_id = ?"
             params.append(user_id)
         async with self.transaction() as db:
+            if update_id is not None:
+                done = await self._one(
+                    db, "SELECT id FROM batches WHERE project_id = ? AND undo_update_id = ?",
+                    (project_id, update_id))
+                if done:
+                    return await self._batch(db, done[0])
             row = await self._one(db, sql + " ORDER BY id DESC LIMIT 1", params)
-            return await self._undo(db, row[0]) if row else None
+            if not row:
+                return None
+            batch = await self._undo(db, row[0])
+            if update_id is not None:
+                await db.execute("UPDATE batches SET undo_update_id = ? WHERE id = ?",
+                                 (update_id, row[0]))
+            return batch
 
     async def undo_batch(self, project_id: int, batch_id: int) -> Batch | None:
         async with self.transaction() as db:
@@ -579,14 +592,17 @@ class SqliteStorage(Storage):
     async def get_batch(self, batch_id: int) -> Batch | None:
         """One batch with the values it wrote (not part of the abstract contract)."""
         async with self.reading() as db:
-            batch = await self._one(
-                db, "SELECT project_id, user_id, source, created_at, undone_at FROM batches "
-                "WHERE id = ?", (batch_id,))
-            if batch is None:
-                return None
-            entries = await self._all(
-                db, "SELECT week_start, metric, value, approximate FROM entries "
-                "WHERE batch_id = ? ORDER BY id", (batch_id,))
+            return await self._batch(db, batch_id)
+
+    async def _batch(self, db: aiosqlite.Connection, batch_id: int) -> Batch | None:
+        batch = await self._one(
+            db, "SELECT project_id, user_id, source, created_at, undone_at FROM batches "
+            "WHERE id = ?", (batch_id,))
+        if batch is None:
+            return None
+        entries = await self._all(
+            db, "SELECT week_start, metric, value, approximate FROM entries "
+            "WHERE batch_id = ? ORDER BY id", (batch_id,))
         return Batch(id=batch_id, project_id=batch[0], user_id=batch[1],
                      source=BatchSource(batch[2]), created_at=from_db_datetime(batch[3]),
                      values=tuple(_new_value(e) for e in entries), undone=batch[4] is not None)

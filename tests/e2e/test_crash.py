@@ -219,8 +219,6 @@ async def test_undo_button_redelivered_after_a_crash_undoes_once(bot: BotProcess
     assert (await bot.terminate())[0] == 0
 
 
-@pytest.mark.xfail(strict=True, reason="/undo is not idempotent per update_id: a redelivered "
-                   "/undo reverts the batch before the one the user undid (handlers/entry.py)")
 async def test_undo_command_redelivered_after_a_crash_undoes_once(bot: BotProcess) -> None:
     fake = bot.fake
     await bot.start()

@@ -665,3 +665,17 @@ async def test_active_membership(storage: SqliteStorage) -> None:
     assert (await storage.get_user(EDITOR)).active_project_id == project.id
     assert await active_membership(storage, EDITOR) is None
 
+
+
+async def test_undo_redelivered_with_the_same_update_id_undoes_once(
+        storage: SqliteStorage) -> None:
+    project = await new_project(storage)
+    first = await storage.save_batch(project.id, OWNER, MSG, [NewValue(W1, "leads", 10)])
+    second = await storage.save_batch(project.id, OWNER, MSG, [NewValue(W1, "leads", 20)])
+    undone = await storage.undo_last_batch(project.id, OWNER, update_id=77)
+    assert undone.id == second.batch_id
+    again = await storage.undo_last_batch(project.id, OWNER, update_id=77)
+    assert again.id == second.batch_id and again.undone
+    assert await values_of(storage, project.id) == {(W1, "leads"): 10}
+    assert (await storage.undo_last_batch(project.id, OWNER, update_id=78)).id == first.batch_id
+    assert await values_of(storage, project.id) == {}
