@@ -10,6 +10,7 @@ read never sees another coroutine's uncommitted writes either). The aiogram FSM 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import math
 import re
@@ -87,6 +88,7 @@ def _time_from_db(value: str) -> time:
 _OFFSET = re.compile(r"^(?:UTC|GMT)\s*([+\-−])\s*(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=1024)
 def parse_timezone(name: str) -> tzinfo:
     """An IANA zone (`Europe/Moscow`) or a fixed offset (`UTC+03:00`, `UTC+3`, `GMT-5:30`).
     Unknown names fall back to UTC with a warning, so one bad row cannot stop the scheduler."""
