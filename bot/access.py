@@ -14,20 +14,44 @@ from aiogram import BaseMiddleware
 from aiogram.dispatcher.flags import get_flag
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
-from storage.models import Membership
+from bot.i18n import Translator
+from storage.base import Storage
+from storage.models import Membership, Role
 
-REFUSALS = {"member": None, "editor": "access-denied-edit", "owner": "access-denied-owner"}
+
+def refusal_for_role(needs: str, role: Role) -> str | None:
+    """The i18n key refusing `role` an action that `needs` member, editor or owner rights."""
+    if needs == "editor" and not role.can_edit:
+        return "access-denied-edit"
+    if needs == "owner" and not role.is_owner:
+        return "access-denied-owner"
+    return None
 
 
 def refusal(needs: str, membership: Membership | None) -> str | None:
     """The i18n key of the refusal, or None when the action is allowed."""
     if membership is None:
         return "no-project"
-    if needs == "editor" and not membership.role.can_edit:
-        return REFUSALS["editor"]
-    if needs == "owner" and not membership.role.is_owner:
-        return REFUSALS["owner"]
-    return None
+    return refusal_for_role(needs, membership.role)
+
+
+async def permitted(event: Message | CallbackQuery, storage: Storage, t: Translator,
+                    user_id: int, project_id: int, needs: str) -> bool:
+    """Re-check on the server that the user may act on this project (ids in callback data and
+    dialog state are never trusted); refuse with the reason otherwise."""
+    role = await storage.get_membership(user_id, project_id)
+    key = "access-denied" if role is None else refusal_for_role(needs, role)
+    if key is None:
+        return True
+    await reply(event, t(key))
+    return False
+
+
+async def reply(event: TelegramObject, text: str) -> None:
+    if isinstance(event, CallbackQuery):
+        await event.answer(text, show_alert=True)
+    elif isinstance(event, Message):
+        await event.answer(text)
 
 
 class ProjectAccessMiddleware(BaseMiddleware):
@@ -39,9 +63,5 @@ class ProjectAccessMiddleware(BaseMiddleware):
         key = refusal(needs, data.get("membership"))
         if key is None:
             return await handler(event, data)
-        text = data["t"](key)
-        if isinstance(event, CallbackQuery):
-            await event.answer(text, show_alert=True)
-        elif isinstance(event, Message):
-            await event.answer(text)
+        await reply(event, data["t"](key))
         return None

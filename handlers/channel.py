@@ -13,10 +13,10 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, ChatMemberUpdated, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.access import permitted
 from bot.i18n import Translator, get_translator
 from bot.services.channel import check_channel
 from handlers.callbacks import ChannelCb
-from storage.access import AccessDenied, require_role
 from storage.base import Storage
 from storage.models import Membership
 
@@ -77,10 +77,7 @@ async def not_a_chat(message: Message, t: Translator) -> None:
 
 async def link(message: Message, t: Translator, storage: Storage, project_id: int,
                chat_ref: int | str, user_id: int) -> bool:
-    try:
-        await require_role(storage, user_id, project_id, owner=True)
-    except AccessDenied:
-        await message.answer(t("access-denied-owner"))
+    if not await permitted(message, storage, t, user_id, project_id, "owner"):
         return True
     check = await check_channel(message.bot, chat_ref, user_id)
     if check.refusal:

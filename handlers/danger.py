@@ -8,9 +8,9 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.access import permitted
 from bot.i18n import Translator
 from handlers.callbacks import ConfirmCb
-from storage.access import AccessDenied, require_role
 from storage.base import Storage
 from storage.models import Membership
 
@@ -46,10 +46,8 @@ async def forget(message: Message, t: Translator) -> None:
 @router.callback_query(ConfirmCb.filter(F.action == "delete"))
 async def delete_confirmed(query: CallbackQuery, callback_data: ConfirmCb, t: Translator,
                            storage: Storage) -> None:
-    try:
-        await require_role(storage, query.from_user.id, callback_data.project_id, owner=True)
-    except AccessDenied:
-        await query.answer(t("access-denied-owner"), show_alert=True)
+    if not await permitted(query, storage, t, query.from_user.id,
+                           callback_data.project_id, "owner"):
         return
     project = await storage.get_project(callback_data.project_id)
     await storage.delete_project(callback_data.project_id)

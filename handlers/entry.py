@@ -6,12 +6,12 @@ from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.types import CallbackQuery, Message, Update
 
+from bot.access import permitted
 from bot.i18n import Translator
 from bot.services.entry import record_entry
 from handlers.callbacks import UndoCb
 from handlers.entry_view import outcome_text, undo_keyboard, unknown_text
 from handlers.kpi_picker import metric_label
-from storage.access import AccessDenied, require_role
 from storage.base import Storage
 from storage.models import Batch, Membership
 
@@ -38,10 +38,8 @@ async def numbers_message(message: Message, t: Translator, storage: Storage,
 @router.callback_query(UndoCb.filter())
 async def undo_button(query: CallbackQuery, callback_data: UndoCb, t: Translator,
                       storage: Storage) -> None:
-    try:
-        await require_role(storage, query.from_user.id, callback_data.project_id, edit=True)
-    except AccessDenied:
-        await query.answer(t("access-denied"), show_alert=True)
+    if not await permitted(query, storage, t, query.from_user.id,
+                           callback_data.project_id, "editor"):
         return
     batch = await storage.undo_batch(callback_data.project_id, callback_data.batch_id)
     if batch is None:

@@ -7,10 +7,10 @@ from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.access import permitted
 from bot.i18n import Translator
 from handlers.callbacks import ExportCb
 from kpi.exporting import ExportRow, export_csv, export_xlsx
-from storage.access import AccessDenied, require_role
 from storage.base import Storage
 from storage.models import Membership, Project
 
@@ -38,10 +38,7 @@ async def export_format(query: CallbackQuery, callback_data: ExportCb, t: Transl
     if membership is None:
         await query.answer(t("no-project"), show_alert=True)
         return
-    try:
-        await require_role(storage, query.from_user.id, membership.project.id)
-    except AccessDenied:
-        await query.answer(t("access-denied"), show_alert=True)
+    if not await permitted(query, storage, t, query.from_user.id, membership.project.id, "member"):
         return
     await send_export(query.message, t, storage, membership.project, callback_data.fmt)
 

@@ -10,6 +10,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.access import permitted
 from bot.i18n import Translator
 from bot.services.entry import EntryOutcome, guided_metrics, save_values
 from handlers.callbacks import AddCb, StartAddCb
@@ -19,7 +20,6 @@ from handlers.states import GuidedEntry
 from kpi.numbers import parse_number
 from kpi.parser import ParsedEntry
 from kpi.weeks import current_week, format_week, week_start
-from storage.access import AccessDenied, require_role
 from storage.base import Storage
 from storage.models import BatchSource, Membership, NewValue, Project
 
@@ -35,10 +35,8 @@ async def start_guided(message: Message, state: FSMContext, t: Translator, stora
 @router.callback_query(StartAddCb.filter())
 async def start_from_reminder(query: CallbackQuery, callback_data: StartAddCb,
                               state: FSMContext, t: Translator, storage: Storage) -> None:
-    try:
-        await require_role(storage, query.from_user.id, callback_data.project_id, edit=True)
-    except AccessDenied:
-        await query.answer(t("access-denied-edit"), show_alert=True)
+    if not await permitted(query, storage, t, query.from_user.id,
+                           callback_data.project_id, "editor"):
         return
     project = await storage.get_project(callback_data.project_id)
     try:
@@ -121,10 +119,7 @@ async def finish(message: Message, state: FSMContext, t: Translator, storage: St
     if not data["values"]:
         await message.answer(t("add-nothing"))
         return
-    try:
-        await require_role(storage, user_id, data["project_id"], edit=True)
-    except AccessDenied:
-        await message.answer(t("access-denied-edit"))
+    if not await permitted(message, storage, t, user_id, data["project_id"], "editor"):
         return
     project = await storage.get_project(data["project_id"])
     week = date.fromisoformat(data["week"])

@@ -10,9 +10,9 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.access import permitted
 from bot.i18n import Html, Translator
 from handlers.callbacks import InviteCb, MemberCb
-from storage.access import AccessDenied, require_role
 from storage.base import Storage
 from storage.models import Membership, Role
 
@@ -80,10 +80,7 @@ async def create_invite(query: CallbackQuery, callback_data: InviteCb, t: Transl
     if membership is None:
         await query.answer(t("no-project"), show_alert=True)
         return
-    try:
-        await require_role(storage, query.from_user.id, membership.project.id, owner=True)
-    except AccessDenied:
-        await query.answer(t("access-denied-owner"), show_alert=True)
+    if not await permitted(query, storage, t, query.from_user.id, membership.project.id, "owner"):
         return
     expires = datetime.now(UTC) + timedelta(days=INVITE_DAYS)
     invite = await storage.create_invite(membership.project.id, Role(callback_data.role),
@@ -101,10 +98,7 @@ async def change_member(query: CallbackQuery, callback_data: MemberCb, t: Transl
         await query.answer(t("no-project"), show_alert=True)
         return
     project_id = membership.project.id
-    try:
-        await require_role(storage, query.from_user.id, project_id, owner=True)
-    except AccessDenied:
-        await query.answer(t("access-denied-owner"), show_alert=True)
+    if not await permitted(query, storage, t, query.from_user.id, project_id, "owner"):
         return
     current = await storage.get_membership(callback_data.user_id, project_id)
     if current is None or current is Role.OWNER:

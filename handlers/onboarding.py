@@ -10,6 +10,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.access import permitted
 from bot.i18n import Translator
 from handlers import kpi_picker
 from handlers.callbacks import GoalCb, KpiCb, TargetCb, TzCb
@@ -19,7 +20,6 @@ from kpi import catalogue
 from kpi.catalogue import Goal
 from kpi.numbers import parse_number
 from kpi.weeks import normalize_timezone
-from storage.access import AccessDenied, require_role
 from storage.base import Storage
 from storage.models import Membership, ProjectKpi, User
 
@@ -254,11 +254,7 @@ async def save_kpis(message: Message, state: FSMContext, t: Translator, storage:
                     user_id: int) -> None:
     data = await state.get_data()
     await state.clear()
-    try:
-        # Rights are checked again at save time: the role may have changed mid-dialog.
-        await require_role(storage, user_id, data["project_id"], edit=True)
-    except AccessDenied:
-        await message.answer(t("access-denied-edit"))
+    if not await permitted(message, storage, t, user_id, data["project_id"], "editor"):
         return
     await storage.set_kpis(data["project_id"], kpis_from(data))
     await message.answer(t("kpis-saved", kpis=kpi_picker.selection_summary(data, t)))

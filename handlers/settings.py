@@ -7,13 +7,13 @@ from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
+from bot.access import permitted
 from bot.i18n import Translator
 from handlers.callbacks import TzCb
 from handlers.onboarding import TIMEZONES, timezone_keyboard
 from handlers.states import TimezoneInput
 from kpi.schedule import parse_schedule
 from kpi.weeks import normalize_timezone
-from storage.access import AccessDenied, require_role
 from storage.base import Storage
 from storage.models import Membership, Project
 
@@ -98,10 +98,7 @@ async def apply_timezone(message: Message, t: Translator, storage: Storage, proj
     if zone is None:
         await message.answer(t("timezone-bad"))
         return False
-    try:
-        await require_role(storage, user_id, project_id, owner=True)
-    except AccessDenied:
-        await message.answer(t("access-denied-owner"))
+    if not await permitted(message, storage, t, user_id, project_id, "owner"):
         return True
     await storage.set_project_timezone(project_id, zone)
     await message.answer(t("timezone-set", timezone=zone))
