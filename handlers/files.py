@@ -5,22 +5,31 @@ from __future__ import annotations
 from datetime import timedelta
 
 from aiogram import F, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.access import permitted
 from bot.i18n import Html, Translator
 from bot.services.entry import custom_names, guided_metrics, project_today
-from bot.services.imports import MAX_FILE_BYTES, apply_import, plan_import, to_state
+from bot.services.imports import (
+    MAX_FILE_BYTES,
+    ImportPlan,
+    apply_import,
+    plan_import,
+    to_state,
+)
 from handlers.callbacks import ImportCb
 from handlers.entry_view import undo_keyboard
 from handlers.kpi_picker import metric_label
 from handlers.states import ImportPreview
+from kpi import catalogue
 from kpi.exporting import template_csv, template_xlsx
+from kpi.formatting import format_number
 from kpi.importing import ImportProblem
 from kpi.weeks import current_week
-from storage.access import AccessDenied, require_role
 from storage.base import Storage
 from storage.models import Membership
 
@@ -28,6 +37,8 @@ router = Router(name=__name__)
 router.message.filter(F.chat.type == "private")
 
 TEMPLATE_WEEKS = 4
+PREVIEW_LINES = 5  # skipped rows and replaced values listed one by one, then "and N more"
+MAX_SKIPPED_COLUMNS = 12
 
 
 @router.message(F.document, flags={"expensive": "import"})
@@ -41,11 +52,17 @@ async def upload(message: Message, state: FSMContext, t: Translator, storage: St
         return
     document = message.document
     filename = document.file_name or "file"
+    # Refused before downloading: Telegram tells the size, the bytes are never fetched.
     if document.file_size and document.file_size > MAX_FILE_BYTES:
-        await message.answer(t("import-error-too_large", name=filename))
+        await message.answer(t("import-failed", name=filename) + "\n"
+                             + t("import-error-too_large"))
         return
-    buffer = await message.bot.download(document.file_id)
-    data = buffer.read()
+    try:
+        buffer = await message.bot.download(document.file_id)
+    except TelegramAPIError:
+        await message.answer(t("import-error-download", name=filename))
+        return
+    data = buffer.read() if buffer is not None else b""
     project = membership.project
     kpis = await storage.get_kpis(project.id)
     try:
@@ -55,18 +72,77 @@ async def upload(message: Message, state: FSMContext, t: Translator, storage: St
         await message.answer(t("import-failed", name=filename) + "\n"
                              + t("import-error-" + problem.code, **problem.params))
         return
-    result = plan.result
+    sent = await message.answer(preview_text(plan, filename, t), reply_markup=confirm_keyboard(t))
+    # The pending rows belong to this preview only: an older preview's buttons go stale.
     await state.set_state(ImportPreview.confirm)
-    await state.update_data(project_id=project.id, rows=to_state(plan), filename=filename)
-    mapping = Html("\n".join(t("import-mapping-line", column=column,
-                          metric=metric_label(metric, t.lang))
-                        for column, metric in result.mapping.items()))
-    ignored = ", ".join(result.ignored_columns) or "—"
-    text = t("import-preview", name=filename, count=len(result.values),
-             first=min(result.weeks).isoformat(), last=max(result.weeks).isoformat(),
-             weeks=len(result.weeks), mapping=mapping, ignored=ignored,
-             rows=len(result.ignored_rows), overwrites=plan.overwrites)
-    await message.answer(text, reply_markup=confirm_keyboard(t))
+    await state.update_data(project_id=project.id, rows=to_state(plan), filename=filename,
+                            preview_id=sent.message_id)
+
+
+def preview_text(plan: ImportPlan, filename: str, t: Translator) -> str:
+    """What the import would do: layout, column mapping, weeks, skipped columns and rows with
+    reasons, approximate reach, and the stored values it would replace."""
+    result = plan.result
+    lang = t.lang
+    approximate = {v.metric for v in result.values if v.approximate}
+    lines = [t("import-summary-head", name=filename, count=len(result.values),
+               weeks=len(result.weeks), first=min(result.weeks).isoformat(),
+               last=max(result.weeks).isoformat()),
+             t("import-summary-layout", layout=t("import-layout-" + result.layout)),
+             t("import-summary-columns")]
+    for column, metric in result.mapping.items():
+        line = t("import-mapping-line", column=_short(column), metric=metric_label(metric, lang))
+        if metric in approximate:
+            line += f" ({t('import-summary-approx-mark')})"
+        lines.append(line)
+    if result.ignored_columns:
+        skipped = ", ".join(
+            t("import-summary-skipped-column", column=_short(column),
+              reason=t("import-reason-" + result.column_reasons.get(column, "unknown")))
+            for column in result.ignored_columns[:MAX_SKIPPED_COLUMNS])
+        if len(result.ignored_columns) > MAX_SKIPPED_COLUMNS:
+            skipped += " " + t("import-summary-more",
+                               count=len(result.ignored_columns) - MAX_SKIPPED_COLUMNS)
+        lines.append(t("import-summary-skipped-columns", columns=Html(skipped)))
+    if result.ignored_rows:
+        lines.append(t("import-summary-skipped-rows", count=len(result.ignored_rows)))
+        for row, reason in result.ignored_rows[:PREVIEW_LINES]:
+            lines.append("• " + t("import-ignored-row-line", row=row,
+                                  reason=t("import-reason-" + reason)))
+        if len(result.ignored_rows) > PREVIEW_LINES:
+            lines.append(t("import-summary-more", count=len(result.ignored_rows) - PREVIEW_LINES))
+    else:
+        lines.append(t("import-summary-no-skipped-rows"))
+    if result.layout == "meta":
+        if "reach" in approximate:
+            lines.append(t("import-summary-approximate"))
+    elif result.daily:
+        lines.append(t("import-daily-note"))
+    if plan.replaced:
+        lines.append(t("import-summary-replaced", count=plan.overwrites))
+        for item in plan.replaced[:PREVIEW_LINES]:
+            unit = _unit(item.metric)
+            lines.append(t("import-summary-replaced-line", week=item.week_start.isoformat(),
+                           metric=metric_label(item.metric, lang),
+                           old=format_number(item.old, lang, unit),
+                           new=format_number(item.new, lang, unit)))
+        if len(plan.replaced) > PREVIEW_LINES:
+            lines.append(t("import-summary-more", count=len(plan.replaced) - PREVIEW_LINES))
+    else:
+        lines.append(t("import-summary-no-replaced"))
+    if plan.unchanged:
+        lines.append(t("import-summary-unchanged", count=plan.unchanged))
+    lines.append(t("import-summary-ask"))
+    return "\n".join(lines)
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _unit(metric: str) -> str:
+    found = catalogue.get(metric)
+    return str(found.unit) if found else "count"
 
 
 def confirm_keyboard(t: Translator) -> InlineKeyboardMarkup:
@@ -80,13 +156,14 @@ def confirm_keyboard(t: Translator) -> InlineKeyboardMarkup:
 async def confirm(query: CallbackQuery, state: FSMContext, t: Translator,
                   storage: Storage) -> None:
     data = await state.get_data()
+    if not _is_pending_preview(query, data):
+        await query.answer(t("stale-button"), show_alert=True)
+        return
     # Cleared first: a second tap on Confirm finds nothing pending and saves nothing twice.
     await state.clear()
     await query.message.edit_reply_markup(reply_markup=None)
-    try:
-        await require_role(storage, query.from_user.id, data["project_id"], edit=True)
-    except AccessDenied:
-        await query.message.answer(t("access-denied-edit"))
+    if not await permitted(query.message, storage, t, query.from_user.id, data["project_id"],
+                           "editor"):
         return
     batch_id = await apply_import(storage, data["project_id"], query.from_user.id, data["rows"])
     await query.message.answer(t("import-saved", count=len(data["rows"])),
@@ -95,9 +172,19 @@ async def confirm(query: CallbackQuery, state: FSMContext, t: Translator,
 
 @router.callback_query(ImportPreview.confirm, ImportCb.filter(F.action == "cancel"))
 async def cancel(query: CallbackQuery, state: FSMContext, t: Translator) -> None:
+    if not _is_pending_preview(query, await state.get_data()):
+        await query.answer(t("stale-button"), show_alert=True)
+        return
     await state.clear()
     await query.message.edit_reply_markup(reply_markup=None)
     await query.message.answer(t("import-cancelled"))
+
+
+def _is_pending_preview(query: CallbackQuery, data: dict) -> bool:
+    """Buttons of an older preview must not save (or drop) the rows of a newer upload."""
+    preview_id = data.get("preview_id")
+    return preview_id is None or (query.message is not None
+                                  and query.message.message_id == preview_id)
 
 
 @router.callback_query(ImportCb.filter())

@@ -14,10 +14,19 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
+class Replacement:
+    week_start: date
+    metric: str
+    old: float
+    new: float
+
+
+@dataclass(frozen=True, slots=True)
 class ImportPlan:
     result: ImportResult
     overwrites: int  # stored values the import would replace with a different number
     unchanged: int  # values already stored with the same number
+    replaced: tuple[Replacement, ...] = ()  # the overwrites, in file order
 
 
 async def plan_import(storage: Storage, project: Project, data: bytes, filename: str,
@@ -25,7 +34,8 @@ async def plan_import(storage: Storage, project: Project, data: bytes, filename:
     result = read_import(data, filename, today=today, custom=custom)
     stored = {(v.week_start, v.metric): v.value for v in await storage.get_values(
         project.id, since=min(result.weeks), until=max(result.weeks))} if result.weeks else {}
-    overwrites = unchanged = 0
+    unchanged = 0
+    replaced: list[Replacement] = []
     for value in result.values:
         old = stored.get((value.week_start, value.metric))
         if old is None:
@@ -33,8 +43,8 @@ async def plan_import(storage: Storage, project: Project, data: bytes, filename:
         if old == value.value:
             unchanged += 1
         else:
-            overwrites += 1
-    return ImportPlan(result, overwrites, unchanged)
+            replaced.append(Replacement(value.week_start, value.metric, old, value.value))
+    return ImportPlan(result, len(replaced), unchanged, tuple(replaced))
 
 
 def to_state(plan: ImportPlan) -> list[list[Any]]:

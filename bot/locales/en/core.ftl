@@ -233,13 +233,6 @@ kept = OK, nothing deleted.
 
 import-failed = I can't import "{ $name }":
 import-mapping-line = • "{ $column }" → { $metric }
-import-preview =
-    📄 <b>{ $name }</b>: { $count } values over { $weeks } weeks ({ $first } — { $last }).
-    Columns:
-    { $mapping }
-    Columns skipped: { $ignored }. Rows skipped: { $rows }.
-    Stored values to be replaced: { $overwrites }.
-    Save?
 import-confirm-button = ✅ Save
 import-cancel-button = ✖️ Cancel
 import-saved = ✅ Saved { $count } values. Undo the whole import with the button or /undo.

@@ -26,3 +26,28 @@ import-reason-rate_from_daily = rate in daily rows, computed from counts instead
 import-reason-unknown = not a metric
 import-reason-meta_info = not a metric
 import-ignored-row-line = row { $row }: { $reason }
+
+## File import: the preview before saving
+
+import-summary-head = 📄 <b>{ $name }</b>: { $count } { $count ->
+        [one] value
+       *[other] values
+    } over { $weeks } { $weeks ->
+        [one] week
+       *[other] weeks
+    } ({ $first } — { $last }).
+import-summary-layout = Recognised as: { $layout }.
+import-summary-columns = Columns → metrics:
+import-summary-approx-mark = ≈ approximate
+import-summary-skipped-columns = Columns skipped: { $columns }.
+import-summary-skipped-column = "{ $column }" ({ $reason })
+import-summary-skipped-rows = Rows skipped: { $count }
+import-summary-no-skipped-rows = Rows skipped: none.
+import-summary-more = …and { $count } more
+import-summary-approximate = ≈ Weekly reach is the sum of the posts' reach: people who saw several posts are counted more than once, so it is saved marked as approximate.
+import-summary-replaced = ⚠️ Stored values to be replaced: { $count }
+import-summary-replaced-line = • { $week }, { $metric }: { $old } → { $new }
+import-summary-no-replaced = Stored values to be replaced: none.
+import-summary-unchanged = Already stored with the same number: { $count }.
+import-summary-ask = Nothing is saved until you tap Save. Save?
+import-error-download = I couldn't download "{ $name }" from Telegram. Please send it again.

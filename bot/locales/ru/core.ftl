@@ -234,13 +234,6 @@ kept = Хорошо, ничего не удаляю.
 
 import-failed = Не могу загрузить «{ $name }»:
 import-mapping-line = • «{ $column }» → { $metric }
-import-preview =
-    📄 <b>{ $name }</b>: { $count } значений за { $weeks } нед. ({ $first } — { $last }).
-    Столбцы:
-    { $mapping }
-    Пропущены столбцы: { $ignored }. Пропущено строк: { $rows }.
-    Будет заменено уже сохранённых значений: { $overwrites }.
-    Сохранить?
 import-confirm-button = ✅ Сохранить
 import-cancel-button = ✖️ Отмена
 import-saved = ✅ Сохранено значений: { $count }. Отменить всю загрузку можно кнопкой или /undo.

@@ -26,3 +26,26 @@ import-reason-rate_from_daily = коэффициент в дневных стр�
 import-reason-unknown = не метрика
 import-reason-meta_info = не метрика
 import-ignored-row-line = строка { $row }: { $reason }
+
+## File import: the preview before saving
+
+import-summary-head = 📄 <b>{ $name }</b>: { $count } { $count ->
+        [one] значение
+        [few] значения
+       *[many] значений
+    } за { $weeks } нед. ({ $first } — { $last }).
+import-summary-layout = Формат: { $layout }.
+import-summary-columns = Столбцы → метрики:
+import-summary-approx-mark = ≈ приблизительно
+import-summary-skipped-columns = Пропущены столбцы: { $columns }.
+import-summary-skipped-column = «{ $column }» ({ $reason })
+import-summary-skipped-rows = Пропущено строк: { $count }
+import-summary-no-skipped-rows = Пропущенных строк нет.
+import-summary-more = …и ещё { $count }
+import-summary-approximate = ≈ Недельный охват — сумма охватов публикаций: человек, увидевший несколько постов, посчитан несколько раз, поэтому охват сохранится с пометкой «приблизительно».
+import-summary-replaced = ⚠️ Будет заменено уже сохранённых значений: { $count }
+import-summary-replaced-line = • { $week }, { $metric }: { $old } → { $new }
+import-summary-no-replaced = Сохранённые значения не заменяются.
+import-summary-unchanged = Уже сохранено с тем же числом: { $count }.
+import-summary-ask = Пока вы не нажмёте «Сохранить», ничего не записывается. Сохранить?
+import-error-download = Не удалось скачать «{ $name }» из Telegram. Пришлите файл ещё раз.
