@@ -41,6 +41,7 @@ class LanguageCb(CallbackData, prefix="lang"):
 
 
 class ExportCb(CallbackData, prefix="exp"):
+    project_id: int
     fmt: str  # csv | xlsx
 
 
@@ -49,10 +50,12 @@ class ChannelCb(CallbackData, prefix="chn"):
 
 
 class InviteCb(CallbackData, prefix="inv"):
+    project_id: int
     role: str  # editor | viewer
 
 
 class MemberCb(CallbackData, prefix="mbr"):
+    project_id: int
     action: str  # role_editor | role_viewer | remove
     user_id: int
 

@@ -26,21 +26,22 @@ async def export(message: Message, t: Translator, storage: Storage,
     await send_export(message, t, storage, membership.project, "csv")
 
 
-def format_keyboard(t: Translator) -> InlineKeyboardMarkup:
+def format_keyboard(project_id: int, t: Translator) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=t("export-xlsx-button"), callback_data=ExportCb(fmt="xlsx"))
+    builder.button(text=t("export-xlsx-button"),
+                   callback_data=ExportCb(project_id=project_id, fmt="xlsx"))
     return builder.as_markup()
 
 
 @router.callback_query(ExportCb.filter(F.fmt.in_({"csv", "xlsx"})), flags={"expensive": "export"})
 async def export_format(query: CallbackQuery, callback_data: ExportCb, t: Translator,
-                        storage: Storage, membership: Membership | None) -> None:
-    if membership is None:
-        await query.answer(t("no-project"), show_alert=True)
+                        storage: Storage) -> None:
+    # The project is the one the button was made for, even if the user switched since.
+    if not await permitted(query, storage, t, query.from_user.id, callback_data.project_id,
+                           "member"):
         return
-    if not await permitted(query, storage, t, query.from_user.id, membership.project.id, "member"):
-        return
-    await send_export(query.message, t, storage, membership.project, callback_data.fmt)
+    project = await storage.get_project(callback_data.project_id)
+    await send_export(query.message, t, storage, project, callback_data.fmt)
 
 
 async def send_export(message: Message, t: Translator, storage: Storage, project: Project,
@@ -56,7 +57,7 @@ async def send_export(message: Message, t: Translator, storage: Storage, project
     await message.answer_document(
         BufferedInputFile(data, filename=filename),
         caption=t("export-caption", name=project.name, count=len(rows)),
-        reply_markup=format_keyboard(t) if fmt == "csv" else None)
+        reply_markup=format_keyboard(project.id, t) if fmt == "csv" else None)
 
 
 def safe_filename(name: str) -> str:

@@ -40,7 +40,8 @@ async def show_members(message: Message, t: Translator, storage: Storage,
     lines = [t("members-line", user=names[user_id], role=t(f"role-{role.value}"))
              for user_id, role in team]
     text = t("members-title", name=membership.project.name) + "\n" + "\n".join(lines)
-    markup = owner_keyboard(team, names, t) if membership.role.is_owner else None
+    markup = (owner_keyboard(membership.project.id, team, names, t)
+              if membership.role.is_owner else None)
     await message.answer(text, reply_markup=markup)
 
 
@@ -56,34 +57,35 @@ def button_name(name: str) -> Html:
     return Html(name if len(name) <= BUTTON_NAME else name[:BUTTON_NAME - 1] + "…")
 
 
-def owner_keyboard(team: list[tuple[int, Role]], names: dict[int, str],
+def owner_keyboard(project_id: int, team: list[tuple[int, Role]], names: dict[int, str],
                    t: Translator) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=t("members-invite-editor"), callback_data=InviteCb(role="editor"))
-    builder.button(text=t("members-invite-viewer"), callback_data=InviteCb(role="viewer"))
+    for role in ("editor", "viewer"):
+        builder.button(text=t(f"members-invite-{role}"),
+                       callback_data=InviteCb(project_id=project_id, role=role))
     for user_id, role in team:
         if role is Role.OWNER:
             continue
         other = "viewer" if role is Role.EDITOR else "editor"
         name = button_name(names.get(user_id, str(user_id)))
         builder.button(text=t(f"members-make-{other}", user=name),
-                       callback_data=MemberCb(action=f"role_{other}", user_id=user_id))
+                       callback_data=MemberCb(project_id=project_id, action=f"role_{other}",
+                                              user_id=user_id))
         builder.button(text=t("members-remove", user=name),
-                       callback_data=MemberCb(action="remove", user_id=user_id))
+                       callback_data=MemberCb(project_id=project_id, action="remove",
+                                              user_id=user_id))
     builder.adjust(2)
     return builder.as_markup()
 
 
 @router.callback_query(InviteCb.filter(F.role.in_({"editor", "viewer"})))
 async def create_invite(query: CallbackQuery, callback_data: InviteCb, t: Translator,
-                        storage: Storage, membership: Membership | None) -> None:
-    if membership is None:
-        await query.answer(t("no-project"), show_alert=True)
-        return
-    if not await permitted(query, storage, t, query.from_user.id, membership.project.id, "owner"):
+                        storage: Storage) -> None:
+    if not await permitted(query, storage, t, query.from_user.id, callback_data.project_id,
+                           "owner"):
         return
     expires = datetime.now(UTC) + timedelta(days=INVITE_DAYS)
-    invite = await storage.create_invite(membership.project.id, Role(callback_data.role),
+    invite = await storage.create_invite(callback_data.project_id, Role(callback_data.role),
                                          query.from_user.id, expires, max_uses=1)
     me = await query.bot.me()
     link = f"https://t.me/{me.username}?start={invite.token}"
@@ -93,11 +95,8 @@ async def create_invite(query: CallbackQuery, callback_data: InviteCb, t: Transl
 
 @router.callback_query(MemberCb.filter())
 async def change_member(query: CallbackQuery, callback_data: MemberCb, t: Translator,
-                        storage: Storage, membership: Membership | None) -> None:
-    if membership is None:
-        await query.answer(t("no-project"), show_alert=True)
-        return
-    project_id = membership.project.id
+                        storage: Storage) -> None:
+    project_id = callback_data.project_id
     if not await permitted(query, storage, t, query.from_user.id, project_id, "owner"):
         return
     current = await storage.get_membership(callback_data.user_id, project_id)
@@ -111,7 +110,8 @@ async def change_member(query: CallbackQuery, callback_data: MemberCb, t: Transl
     await storage.set_member_role(project_id, callback_data.user_id,
                                   actions[callback_data.action])
     await query.message.edit_reply_markup(reply_markup=None)
-    await show_members(query.message, t, storage, membership)
+    project = await storage.get_project(project_id)
+    await show_members(query.message, t, storage, Membership(project, Role.OWNER))
 
 
 @router.message(CommandStart(deep_link=True))

@@ -9,6 +9,7 @@ import logging
 from handlers.callbacks import (
     ChannelCb,
     ConfirmCb,
+    ExportCb,
     InviteCb,
     MemberCb,
     ProjectCb,
@@ -78,12 +79,19 @@ async def test_forged_callbacks_from_another_project_change_nothing(
     assert alert(mallory) == plain("undo-not-possible")
     await forge(mallory, ProjectCb(project_id=project_id).pack())
     assert alert(mallory) == plain("access-denied")
+    # Buttons carry the project they were made for; forging another project's id is refused.
+    await forge(mallory, InviteCb(project_id=project_id, role="editor").pack())
+    assert alert(mallory) == plain("access-denied")
+    await forge(mallory, MemberCb(project_id=project_id, action="remove", user_id=EDITOR).pack())
+    assert alert(mallory) == plain("access-denied")
+    await forge(mallory, ExportCb(project_id=project_id, fmt="xlsx").pack())
+    assert alert(mallory) == plain("access-denied")
     assert (await app.storage.get_user(MALLORY)).active_project_id == own
     for victim in (OWNER, EDITOR, VIEWER, STRANGER):  # not in Mallory's project
         for action in ("remove", "role_editor", "role_viewer"):
-            await forge(mallory, MemberCb(action=action, user_id=victim).pack())
+            await forge(mallory, MemberCb(project_id=own, action=action, user_id=victim).pack())
             assert alert(mallory) == plain("stale-button")
-    await forge(mallory, MemberCb(action="role_owner", user_id=MALLORY).pack())
+    await forge(mallory, MemberCb(project_id=own, action="role_owner", user_id=MALLORY).pack())
     assert alert(mallory) == plain("stale-button")
     # Not a member at all: told so, whatever right the action would need.
     await forge(mallory, ConfirmCb(action="delete", project_id=project_id).pack())
@@ -118,11 +126,11 @@ async def test_a_viewer_cannot_write_anything(botapi: TelegramFake, app: App):
     assert alert(vera) == plain("access-denied-edit")
     await forge(vera, StartAddCb(project_id=project_id, week="2026-11-02").pack())
     assert alert(vera) == plain("access-denied-edit")
-    await forge(vera, InviteCb(role="editor").pack())
+    await forge(vera, InviteCb(project_id=project_id, role="editor").pack())
     assert alert(vera) == plain("access-denied-owner")
-    await forge(vera, MemberCb(action="role_editor", user_id=VIEWER).pack())
+    await forge(vera, MemberCb(project_id=project_id, action="role_editor", user_id=VIEWER).pack())
     assert alert(vera) == plain("access-denied-owner")
-    await forge(vera, MemberCb(action="remove", user_id=EDITOR).pack())
+    await forge(vera, MemberCb(project_id=project_id, action="remove", user_id=EDITOR).pack())
     assert alert(vera) == plain("access-denied-owner")
     await forge(vera, ConfirmCb(action="delete", project_id=project_id).pack())
     assert alert(vera) == plain("access-denied-owner")
