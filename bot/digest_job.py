@@ -43,15 +43,19 @@ class DigestDelivery:
 
     async def deliver(self, project: Project, now: datetime) -> bool:
         week = current_week(project.timezone, now)
+        if scheduled_moment(project, week) > now:  # a late digest of last week
+            week -= timedelta(weeks=1)
+        moment = scheduled_moment(project, week)
         if not await self.storage.claim_digest(project.id, week):
             return False
-        if project.created_at > scheduled_moment(project, week):
+        if project.created_at > moment:
             # The project did not exist yet when this week's digest fell due: the first one
             # goes out at the next scheduled moment, not right after onboarding.
             await self.storage.finish_digest(project.id, week, sent=True)
             return False
         try:
-            data = await load_digest_input(self.storage, project, now=now)
+            # The digest describes the week before its moment, however late it goes out.
+            data = await load_digest_input(self.storage, project, now=moment)
             digest = await self.renderer.digest(data)
             chat_id = project.channel_chat_id or await self.owner_id(project.id)
             if chat_id is None:

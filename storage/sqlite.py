@@ -49,6 +49,8 @@ ROLE_RANK = {Role.VIEWER: 0, Role.EDITOR: 1, Role.OWNER: 2}
 # A 'sending' digest claim older than this is considered abandoned (the process died while
 # sending): the project is due again and claim_digest may take the claim over.
 STALE_DIGEST_CLAIM = timedelta(hours=1)
+# How long after its moment a digest missed across a week boundary is still worth sending.
+LATE_DIGEST_GRACE = timedelta(hours=24)
 # Stored in batches.user_id when the author used /forget.
 FORGOTTEN_USER_ID = 0
 
@@ -707,7 +709,13 @@ class SqliteStorage(Storage):
         for row in rows:
             project = _project(row)
             week, moment = digest_moment(project, now)
-            if moment <= now and (project.id, week.isoformat()) not in claimed:
+            if moment > now:
+                # This week's is still ahead; last week's may have been missed across the week
+                # boundary (bot down from Sunday night to Monday): it stays due for a while.
+                week, moment = digest_moment(project, now - timedelta(weeks=1))
+                if now - moment > LATE_DIGEST_GRACE:
+                    continue
+            if (project.id, week.isoformat()) not in claimed:
                 due.append(project)
         return due
 

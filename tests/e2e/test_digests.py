@@ -438,3 +438,25 @@ async def test_report_is_not_posted_into_a_group_the_project_is_not_linked_to(
     await botapi.wait_processed(update_id)
     assert photos_to(botapi, group.id) == []
     assert botapi.bot_messages(group.id) == []
+
+
+async def test_a_sunday_night_digest_missed_across_the_week_boundary_goes_out_late_once(
+        botapi: TelegramFake, app: App):
+    TgUser(botapi, OWNER, "Анна")
+    project = await make_project(app)
+    await app.storage.set_schedule(project.id, weekday=6, at=time(23, 0), enabled=True,
+                                   reminder_hours=None)
+    sunday = datetime(2026, 11, 22, 20, 0, tzinfo=UTC)  # 23:00 in Moscow
+    assert await app.delivery.deliver_due(sunday - timedelta(minutes=1)) == 0
+    # The bot was down from 22:30 Sunday to 01:00 Monday (Moscow): the digest still goes out,
+    # about the week it was scheduled for, once.
+    monday_night = sunday + timedelta(hours=2)
+    assert await app.delivery.deliver_due(monday_night) == 1
+    assert await app.delivery.deliver_due(monday_night + timedelta(minutes=1)) == 0
+    caption = photos_to(botapi, OWNER)[-1].params["caption"]
+    assert "9–15 ноя" in caption  # the week before the scheduled Sunday, not the one just ended
+    # Later than the grace window it is not sent at all (a stale digest helps nobody).
+    await app.storage.set_schedule(project.id, weekday=6, at=time(23, 0), enabled=True,
+                                   reminder_hours=None)
+    assert await app.delivery.deliver_due(sunday + timedelta(days=7, hours=30)) == 0
+    assert len(photos_to(botapi, OWNER)) == 1
