@@ -7,6 +7,7 @@ schedule at every tick, and a tick runs at start). A 403 pauses the project and 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, date, datetime, timedelta
 
@@ -23,22 +24,33 @@ from storage.base import Storage
 from storage.models import Project, Role
 
 log = logging.getLogger(__name__)
+# Digests in flight at once: enough to keep both render workers busy while others are sent.
+CONCURRENCY = 8
 
 
 class DigestDelivery:
     def __init__(self, bot: Bot, storage: Storage, renderer: Renderer,
-                 limiter: RateLimiter | None = None) -> None:
+                 limiter: RateLimiter | None = None, concurrency: int = CONCURRENCY) -> None:
         self.bot = bot
         self.storage = storage
         self.renderer = renderer
         self.limiter = limiter or RateLimiter()
+        self.concurrency = concurrency
 
     async def deliver_due(self, now: datetime | None = None) -> int:
+        """Deliver every due digest. Several projects are in flight at once, so charts render
+        in the worker pool while earlier digests wait for their send slot; the shared limiter
+        keeps the whole wave within Telegram's limits."""
         now = now or datetime.now(UTC)
+        due = iter(await self.storage.due_projects(now))
         sent = 0
-        for project in await self.storage.due_projects(now):
-            if await self.deliver(project, now):
-                sent += 1
+
+        async def worker() -> None:  # a fixed number of workers share one queue: memory stays flat
+            nonlocal sent
+            for project in due:
+                sent += await self.deliver(project, now)
+
+        await asyncio.gather(*(worker() for _ in range(self.concurrency)))
         return sent
 
     async def deliver(self, project: Project, now: datetime) -> bool:
