@@ -48,7 +48,8 @@ class DigestDelivery:
         async def worker() -> None:  # a fixed number of workers share one queue: memory stays flat
             nonlocal sent
             for project in due:
-                sent += await self.deliver(project, now)
+                delivered = await self.deliver(project, now)  # read `sent` only after the await
+                sent += delivered
 
         await asyncio.gather(*(worker() for _ in range(self.concurrency)))
         return sent

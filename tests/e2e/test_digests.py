@@ -460,3 +460,12 @@ async def test_a_sunday_night_digest_missed_across_the_week_boundary_goes_out_la
                                    reminder_hours=None)
     assert await app.delivery.deliver_due(sunday + timedelta(days=7, hours=30)) == 0
     assert len(photos_to(botapi, OWNER)) == 1
+
+
+async def test_a_wave_of_due_projects_is_counted_and_sent_once_each(
+        botapi: TelegramFake, app: App):
+    TgUser(botapi, OWNER, "Анна")
+    projects = [await make_project(app, name=f"Проект {i}") for i in range(12)]
+    assert await app.delivery.deliver_due(MSK_DUE) == len(projects)
+    assert len(photos_to(botapi, OWNER)) == len(projects)
+    assert await app.delivery.deliver_due(MSK_DUE + timedelta(minutes=1)) == 0
