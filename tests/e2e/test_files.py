@@ -18,6 +18,7 @@ from tests.botapi.client import SentMessage, TgUser
 from tests.botapi.fake import TelegramFake
 from tests.e2e.app import App
 from tests.e2e.conftest import onboard
+from tests.e2e.dbstate import snapshot as rows_of
 
 OWNER, VIEWER = 1001, 3003
 TABLES = ("batches", "entries", "weekly_values", "project_kpis")
@@ -32,12 +33,7 @@ def monday(weeks_ago: int) -> date:
 
 async def snapshot(storage: SqliteStorage) -> dict[str, list[Any]]:
     """Every stored row that an import could touch, to prove a refusal changed nothing."""
-    out: dict[str, list[Any]] = {}
-    async with storage.reading() as db:
-        for table in TABLES:
-            async with db.execute(f"SELECT * FROM {table} ORDER BY 1, 2") as cursor:
-                out[table] = [tuple(r) for r in await cursor.fetchall()]
-    return out
+    return await rows_of(storage, TABLES)
 
 
 async def batch_count(storage: SqliteStorage, project_id: int) -> int:

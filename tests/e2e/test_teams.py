@@ -14,6 +14,7 @@ from tests.botapi.client import SentMessage, TgUser
 from tests.botapi.fake import TelegramFake, parse_html
 from tests.e2e.app import App
 from tests.e2e.conftest import onboard
+from tests.e2e.dbstate import snapshot as rows_of
 
 RU = get_translator("ru")
 OWNER, EDITOR, VIEWER, STRANGER = 1001, 2002, 3003, 4004
@@ -28,12 +29,7 @@ def plain(key: str, **kwargs: object) -> str:
 
 async def snapshot(storage: SqliteStorage) -> dict[str, list[Any]]:
     """Every row that matters, to prove a refused action changed nothing."""
-    out: dict[str, list[Any]] = {}
-    async with storage.reading() as db:
-        for table in TABLES:
-            async with db.execute(f"SELECT * FROM {table} ORDER BY 1, 2") as cursor:
-                out[table] = [tuple(r) for r in await cursor.fetchall()]
-    return out
+    return await rows_of(storage, TABLES)
 
 
 async def new_invite(owner: TgUser, role: str) -> str:
