@@ -72,3 +72,7 @@ class ImportCb(CallbackData, prefix="imp"):
 class StartAddCb(CallbackData, prefix="sadd"):
     project_id: int
     week: str  # ISO date of the week's Monday that the reminder asks about
+
+
+class MonthlyCb(CallbackData, prefix="mon"):
+    project_id: int

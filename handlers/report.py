@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from aiogram import Router
 from aiogram.filters import Command
-from aiogram.types import BufferedInputFile, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.access import permitted
 from bot.i18n import Translator
 from bot.rendering import Renderer
 from bot.services.digest import load_digest_input
+from bot.services.monthly import monthly_changes
+from handlers.callbacks import MonthlyCb
+from handlers.entry_view import unit_of
+from handlers.kpi_picker import metric_label
+from kpi.formatting import format_change_pct, format_number
+from kpi.weeks import current_week, format_week
 from storage.base import Storage
 from storage.models import Membership
 
@@ -27,7 +35,40 @@ async def report(message: Message, t: Translator, storage: Storage, renderer: Re
     await message.bot.send_chat_action(message.chat.id, "upload_photo")
     data = await load_digest_input(storage, membership.project, lang=t.lang)
     digest = await renderer.digest(data)
+    monthly = monthly_keyboard(membership.project.id, t)
     await message.answer_photo(BufferedInputFile(digest.png, filename="digest.png"),
-                               caption=digest.caption)
+                               caption=digest.caption,
+                               reply_markup=None if digest.details else monthly)
     if digest.details:
-        await message.answer(digest.details)
+        await message.answer(digest.details, reply_markup=monthly)
+
+
+def monthly_keyboard(project_id: int, t: Translator) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=t("monthly-button"), callback_data=MonthlyCb(project_id=project_id))
+    return builder.as_markup()
+
+
+@router.callback_query(MonthlyCb.filter(), flags={"expensive": "report"})
+async def monthly(query: CallbackQuery, callback_data: MonthlyCb, t: Translator,
+                  storage: Storage) -> None:
+    if not await permitted(query, storage, t, query.from_user.id, callback_data.project_id,
+                           "member"):
+        return
+    project = await storage.get_project(callback_data.project_id)
+    metrics = [k.metric for k in await storage.get_kpis(project.id)]
+    first, last, changes = await monthly_changes(storage, project.id,
+                                                 current_week(project.timezone), metrics)
+    lines = [t("monthly-title", name=project.name, first=format_week(first, t.lang),
+               last=format_week(last, t.lang))]
+    for change in changes:
+        unit = unit_of(change.metric)
+        lines.append(t(
+            "monthly-line", metric=metric_label(change.metric, t.lang),
+            current="—" if change.current is None else format_number(change.current, t.lang, unit),
+            previous="—" if change.previous is None else format_number(change.previous, t.lang,
+                                                                       unit),
+            change="" if change.change_pct is None else format_change_pct(change.change_pct,
+                                                                          t.lang)))
+    lines.append(t("monthly-footnote"))
+    await query.message.answer("\n".join(lines))

@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 
 from bot.services.digest import CAPTION_LIMIT
+from kpi.weeks import current_week
 from storage.models import BatchSource, NewValue, Project, ProjectKpi
 from tests.botapi.client import TgUser
 from tests.botapi.fake import TelegramFake
@@ -469,3 +470,22 @@ async def test_a_wave_of_due_projects_is_counted_and_sent_once_each(
     assert await app.delivery.deliver_due(MSK_DUE) == len(projects)
     assert len(photos_to(botapi, OWNER)) == len(projects)
     assert await app.delivery.deliver_due(MSK_DUE + timedelta(minutes=1)) == 0
+
+
+async def test_report_offers_the_monthly_view_with_recomputed_rates(
+        botapi: TelegramFake, app: App):
+    anna = TgUser(botapi, OWNER, "Анна")
+    project = await make_project(app, this_week=None)
+    await app.storage.set_kpis(project.id, [ProjectKpi("leads"), ProjectKpi("cpl")])
+    this_week = current_week(project.timezone)
+    values = []
+    for i in range(1, 9):  # weeks 1-4 before: 10 leads for 1000; weeks 5-8 before: 5 for 1000
+        week = this_week - timedelta(weeks=i)
+        leads = 10 if i <= 4 else 5
+        values += [NewValue(week, "leads", leads), NewValue(week, "spend", 1000)]
+    await app.storage.save_batch(project.id, OWNER, BatchSource.IMPORT, values)
+    await anna.send("/report")
+    replies = await anna.click("📅 Месяц: 4 недели против 4 предыдущих")
+    text = replies[-1].text
+    assert "Лиды: 40 (было 20) +100" in text
+    assert "CPL: 100 (было 200) −50" in text

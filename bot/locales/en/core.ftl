@@ -252,3 +252,10 @@ alerts-bad-numbers = Two numbers are needed: the warning threshold below the cri
 alerts-set = ✅ { $metric }: warning from −{ $warning }%, critical from −{ $critical }%.
 alerts-reset = ✅ { $metric }: default thresholds.
 entry-refused-bad_period = I didn't understand the period at the start — no such date or week. Write e.g. "2026-11-17:", "2026-W47:" or "last week:".
+
+## Monthly view
+
+monthly-button = 📅 Month: last 4 weeks vs the 4 before
+monthly-title = 📅 <b>{ $name }</b>: { $first } — { $last } vs the 4 weeks before
+monthly-line = • { $metric }: <b>{ $current }</b> (was { $previous }) { $change }
+monthly-footnote = <i>Totals over 4 weeks; followers at the end of the period; rates (ER, CPL…) recomputed from the totals.</i>

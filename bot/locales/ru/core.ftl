@@ -253,3 +253,10 @@ alerts-bad-numbers = Нужны два числа: порог «внимание
 alerts-set = ✅ { $metric }: внимание от −{ $warning } %, критично от −{ $critical } %.
 alerts-reset = ✅ { $metric }: пороги по умолчанию.
 entry-refused-bad_period = Не понял период в начале сообщения — такой даты или недели нет. Напишите, например, «17.11.2026:», «2026-W47:» или «прошлая неделя:».
+
+## Monthly view
+
+monthly-button = 📅 Месяц: 4 недели против 4 предыдущих
+monthly-title = 📅 <b>{ $name }</b>: { $first } — { $last } против 4 недель до этого
+monthly-line = • { $metric }: <b>{ $current }</b> (было { $previous }) { $change }
+monthly-footnote = <i>Суммы за 4 недели; подписчики — на конец периода; ставки (ER, CPL…) пересчитаны из сумм.</i>
