@@ -74,13 +74,15 @@ help =
     /add — enter numbers step by step
     /undo — undo the last entry
     /history [metric] — recent weeks as a table
-    /report — the digest now
-    /export — all data as CSV
-    /kpis — KPIs and targets
-    /projects — projects and switching
-    /new — a new project
-    /language — language
-    /cancel — leave a dialog
+    /report — the digest now (and a monthly comparison)
+    /export — all data as CSV or XLSX
+    /template — a table to fill in; send a CSV/XLSX back and I import it
+    /kpis — KPIs and targets · /alerts — alert thresholds
+    /channel — where digests go · /schedule — when · /timezone — time zone
+    /members — team and invites
+    /projects — projects and switching · /new — a new project
+    /language — language · /cancel — leave a dialog
+    /delete — delete the project · /forget — delete my data
 cancelled = OK, cancelled. What next — /help.
 nothing-to-cancel = Nothing to cancel: no dialog is open.
 language-set = Language: English 🇬🇧
