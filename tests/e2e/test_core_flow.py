@@ -131,3 +131,22 @@ async def test_guided_entry_saves_one_batch(botapi: TelegramFake, app: App):
     project = (await app.storage.list_memberships(1001))[0].project
     stored = {v.metric: v.value for v in await app.storage.get_values(project.id)}
     assert stored == {"clicks": 410, "leads": 17}
+
+
+async def test_a_restart_in_the_middle_of_onboarding_keeps_the_dialog(
+        botapi: TelegramFake, tmp_path):
+    from tests.e2e.app import running_app
+
+    db = tmp_path / "bot.db"
+    anna = TgUser(botapi, 1001, "Анна", language_code="ru")
+    async with running_app(botapi, db):
+        await anna.send("/start")
+        await anna.send("Кофейня")
+    async with running_app(botapi, db) as app:  # the bot process restarted
+        replies = await anna.click("💬 Вовлечённость")
+        assert "Цель: 💬 Вовлечённость" in replies[-1].text
+        await anna.click("✔️ Готово")
+        await anna.click("Без целей")
+        await anna.click("Москва (UTC+3)")
+        project = (await app.storage.list_memberships(1001))[0].project
+        assert (project.name, project.goal) == ("Кофейня", "engagement")
