@@ -9,6 +9,7 @@ import os
 from concurrent.futures import Executor, ProcessPoolExecutor
 
 from bot.services.digest import Digest, DigestInput, build_digest
+from charts import Panel, render_history
 
 
 class Renderer:
@@ -21,6 +22,10 @@ class Renderer:
     async def digest(self, data: DigestInput) -> Digest:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, build_digest, data)
+
+    async def history(self, panel: Panel, title: str, lang: str) -> bytes:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, render_history, panel, title, lang)
 
     def close(self) -> None:
         if self._own:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import Message
+from aiogram.types import BufferedInputFile, Message
 
 from bot.i18n import Html, Translator
+from bot.rendering import Renderer
+from bot.services.digest import CAPTION_LIMIT
 from bot.services.history import WeekRow, weekly_table
+from charts import Panel
 from handlers.kpi_picker import metric_label
 from kpi import catalogue
 from kpi.formatting import format_number
@@ -23,7 +26,7 @@ COLUMN_WIDTH = 9
 
 @router.message(Command("history"), F.chat.type == "private", flags={"needs": "member"})
 async def history(message: Message, command: CommandObject, t: Translator, storage: Storage,
-                  membership: Membership) -> None:
+                  renderer: Renderer, membership: Membership) -> None:
     project = membership.project
     kpis = await storage.get_kpis(project.id)
     custom = [k.metric for k in kpis if k.custom]
@@ -40,8 +43,26 @@ async def history(message: Message, command: CommandObject, t: Translator, stora
     if not rows:
         await message.answer(t("history-empty"))
         return
-    await message.answer(t("history-title", name=project.name, weeks=len(rows))
-                         + "\n" + render_table(rows, metrics, t.lang))
+    text = t("history-title", name=project.name, weeks=len(rows)) + "\n" + render_table(
+        rows, metrics, t.lang)
+    if len(metrics) == 1 and len(text) <= CAPTION_LIMIT:
+        target = next((k.target for k in kpis if k.metric == metrics[0]), None)
+        png = await renderer.history(history_panel(rows, metrics[0], target, t.lang),
+                                     project.name, t.lang)
+        await message.answer_photo(BufferedInputFile(png, filename="history.png"), caption=text)
+        return
+    await message.answer(text)
+
+
+def history_panel(rows: list[WeekRow], key: str, target: float | None, lang: str) -> Panel:
+    metric = catalogue.get(key)
+    values = [row.values.get(key) for row in rows]
+    last, previous = values[-1], values[-2] if len(values) > 1 else None
+    change = (last - previous) / abs(previous) * 100 if last is not None and previous else None
+    return Panel(title=metric_label(key, lang), weeks=[row.week_start for row in rows],
+                 values=values, target=target,
+                 unit=metric.unit.value if metric else "count", status="ok", change_pct=change,
+                 direction=metric.direction.value if metric else "higher_is_better")
 
 
 def render_table(rows: list[WeekRow], metrics: list[str], lang: str) -> Html:

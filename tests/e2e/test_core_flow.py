@@ -74,6 +74,8 @@ async def test_entry_replace_undo_history_and_export_in_russian(botapi: Telegram
 
     replies = await anna.send("/history")
     assert "<pre>" in replies[-1].html and "Лиды" in replies[-1].text
+    replies = await anna.send("/history лиды")  # one metric: a chart with the table as caption
+    assert replies[-1].photo.startswith(b"\x89PNG") and "Лиды" in replies[-1].caption
 
     replies = await anna.send("/export")
     document = replies[-1]
