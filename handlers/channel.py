@@ -29,15 +29,9 @@ class ChannelInput(StatesGroup):
     chat = State()
 
 
-@router.message(Command("channel"), F.chat.type == "private")
+@router.message(Command("channel"), F.chat.type == "private", flags={"needs": "owner"})
 async def channel(message: Message, command: CommandObject, state: FSMContext, t: Translator,
-                  storage: Storage, membership: Membership | None) -> None:
-    if membership is None:
-        await message.answer(t("no-project"))
-        return
-    if not membership.role.is_owner:
-        await message.answer(t("access-denied-owner"))
-        return
+                  storage: Storage, membership: Membership) -> None:
     args = (command.args or "").strip()
     if args.casefold() in OFF_WORDS:
         await storage.set_channel(membership.project.id, None, None)

@@ -26,14 +26,8 @@ def confirm_keyboard(action: str, project_id: int, t: Translator) -> InlineKeybo
     return builder.as_markup()
 
 
-@router.message(Command("delete"))
-async def delete(message: Message, t: Translator, membership: Membership | None) -> None:
-    if membership is None:
-        await message.answer(t("no-project"))
-        return
-    if not membership.role.is_owner:
-        await message.answer(t("access-denied-owner"))
-        return
+@router.message(Command("delete"), flags={"needs": "owner"})
+async def delete(message: Message, t: Translator, membership: Membership) -> None:
     await message.answer(t("delete-ask", name=membership.project.name),
                          reply_markup=confirm_keyboard("delete", membership.project.id, t))
 

@@ -17,12 +17,10 @@ from storage.models import Membership, Project
 router = Router(name=__name__)
 
 
-@router.message(Command("export"), F.chat.type == "private", flags={"expensive": "export"})
+@router.message(Command("export"), F.chat.type == "private",
+                flags={"needs": "member", "expensive": "export"})
 async def export(message: Message, t: Translator, storage: Storage,
-                 membership: Membership | None) -> None:
-    if membership is None:
-        await message.answer(t("no-project"))
-        return
+                 membership: Membership) -> None:
     await send_export(message, t, storage, membership.project, "csv")
 
 

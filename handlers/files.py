@@ -41,15 +41,9 @@ PREVIEW_LINES = 5  # skipped rows and replaced values listed one by one, then "a
 MAX_SKIPPED_COLUMNS = 12
 
 
-@router.message(F.document, flags={"expensive": "import"})
+@router.message(F.document, flags={"needs": "editor", "expensive": "import"})
 async def upload(message: Message, state: FSMContext, t: Translator, storage: Storage,
-                 membership: Membership | None) -> None:
-    if membership is None:
-        await message.answer(t("no-project"))
-        return
-    if not membership.role.can_edit:
-        await message.answer(t("access-denied-edit"))
-        return
+                 membership: Membership) -> None:
     document = message.document
     filename = document.file_name or "file"
     # Refused before downloading: Telegram tells the size, the bytes are never fetched.
@@ -192,12 +186,9 @@ async def stale(query: CallbackQuery, t: Translator) -> None:
     await query.answer(t("stale-button"), show_alert=True)
 
 
-@router.message(Command("template"))
+@router.message(Command("template"), flags={"needs": "member"})
 async def template(message: Message, t: Translator, storage: Storage,
-                   membership: Membership | None) -> None:
-    if membership is None:
-        await message.answer(t("no-project"))
-        return
+                   membership: Membership) -> None:
     project = membership.project
     # Rates are computed from counts, so the template asks for the counts behind the KPIs.
     metrics = await guided_metrics(storage, project.id)

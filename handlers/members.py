@@ -23,12 +23,9 @@ INVITE_DAYS = 7
 BUTTON_NAME = 24  # characters of a member's name on a button
 
 
-@router.message(Command("members"))
+@router.message(Command("members"), flags={"needs": "member"})
 async def members(message: Message, t: Translator, storage: Storage,
-                  membership: Membership | None) -> None:
-    if membership is None:
-        await message.answer(t("no-project"))
-        return
+                  membership: Membership) -> None:
     await show_members(message, t, storage, membership)
 
 
