@@ -19,7 +19,8 @@ from bot.delivery import RateLimiter, send_with_retry
 from bot.i18n import get_translator
 from bot.rendering import Renderer
 from bot.services.digest import Digest, load_digest_input
-from kpi.weeks import current_week, parse_timezone
+from kpi import weeks
+from kpi.weeks import current_week
 from storage.base import Storage
 from storage.models import Project, Role
 
@@ -126,9 +127,8 @@ class DigestDelivery:
 
 def scheduled_moment(project: Project, week: date) -> datetime:
     """When the digest of the ISO week starting on `week` falls due, in UTC."""
-    zone = parse_timezone(project.timezone) or UTC
-    day = week + timedelta(days=project.schedule_weekday)
-    return datetime.combine(day, project.schedule_time, tzinfo=zone).astimezone(UTC)
+    return weeks.scheduled_moment(project.timezone, week, project.schedule_weekday,
+                                  project.schedule_time)
 
 
 LOST_ACCESS_HINTS = ("not enough rights", "need administrator rights", "chat not found",

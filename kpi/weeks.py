@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -107,6 +107,15 @@ def current_week(tz: str, now: datetime | None = None) -> date:
     elif now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
     return week_start(now.astimezone(zone).date())
+
+
+def scheduled_moment(tz: str, week: date, weekday: int, at: time) -> datetime:
+    """When a weekly schedule (`weekday` 0 = Monday, wall time `at` in zone `tz`) fires in the
+    ISO week starting on `week`, in UTC. A wall time skipped by a DST jump is read with the
+    offset before the change; an ambiguous one means its first occurrence."""
+    zone = parse_timezone(tz) or UTC
+    day = week + timedelta(days=weekday)
+    return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
 
 
 def iso_week_label(week_start: date) -> str:

@@ -13,18 +13,17 @@ import asyncio
 import functools
 import logging
 import math
-import re
 import secrets
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import aiosqlite
 
+from kpi import weeks
 from storage.base import Storage
 from storage.migrator import migrate
 from storage.models import (
@@ -87,44 +86,24 @@ def _time_from_db(value: str) -> time:
     return time.fromisoformat(value)
 
 
-_OFFSET = re.compile(r"^(?:UTC|GMT)\s*([+\-−])\s*(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
-
-
 @functools.lru_cache(maxsize=1024)
 def parse_timezone(name: str) -> tzinfo:
-    """An IANA zone (`Europe/Moscow`) or a fixed offset (`UTC+03:00`, `UTC+3`, `GMT-5:30`).
-    Unknown names fall back to UTC with a warning, so one bad row cannot stop the scheduler."""
-    text = (name or "").strip()
-    if text.upper() in ("UTC", "GMT", "Z", "UTC+0", "UTC-0", "UTC+00:00", "UTC-00:00"):
+    """The project's zone; an unknown name falls back to UTC with a warning, so one bad row
+    cannot stop the scheduler."""
+    zone = weeks.parse_timezone(name or "")
+    if zone is None:
+        log.warning("unknown timezone %r, using UTC", name)
         return UTC
-    match = _OFFSET.match(text)
-    if match:
-        sign = -1 if match.group(1) in "-−" else 1
-        hours, minutes = int(match.group(2)), int(match.group(3) or 0)
-        if hours <= 14 and minutes < 60:
-            offset = sign * timedelta(hours=hours, minutes=minutes)
-            return UTC if not offset else timezone(offset, text.upper())
-    else:
-        try:
-            return ZoneInfo(text)
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    log.warning("unknown timezone %r, using UTC", name)
-    return UTC
+    return zone
 
 
 def digest_moment(project: Project, now: datetime) -> tuple[date, datetime]:
-    """(week_start, moment): this ISO week's digest time of the project, in UTC, and the Monday
-    of that week in the project's timezone. A wall time that does not exist (DST gap) is read
-    with the offset before the change; an ambiguous one means its first occurrence."""
-    zone = parse_timezone(project.timezone)
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=UTC)
-    local_today = now.astimezone(zone).date()
-    monday = local_today - timedelta(days=local_today.weekday())
-    day = monday + timedelta(days=project.schedule_weekday)
-    moment = datetime.combine(day, project.schedule_time, tzinfo=zone)
-    return monday, moment.astimezone(UTC)
+    """(week_start, moment): the Monday of `now`'s ISO week in the project's timezone and that
+    week's digest time in UTC."""
+    parse_timezone(project.timezone)  # warn once about an unknown zone
+    monday = weeks.current_week(project.timezone, now)
+    return monday, weeks.scheduled_moment(project.timezone, monday, project.schedule_weekday,
+                                          project.schedule_time)
 
 
 _PROJECT_COLUMNS = (
