@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import sys
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from bot.config import ConfigError
 from bot.i18n import get_translator
 from kpi import catalogue
 from kpi.analysis import analyze, series_for, to_json
@@ -57,8 +60,6 @@ def print_text(report: dict, lang: str) -> None:
 
 
 def run_analyze(file: str, *, as_json: bool, lang: str) -> int:
-    from bot.config import ConfigError
-
     path = Path(file)
     if not path.is_file():
         raise ConfigError(f"no such file: {file}")
@@ -78,7 +79,4 @@ def run_analyze(file: str, *, as_json: bool, lang: str) -> int:
 
 
 def strip_html(text: str) -> str:
-    import html
-    import re
-
     return html.unescape(re.sub(r"<[^>]+>", "", text))

@@ -46,30 +46,33 @@ def fmt(value: float) -> str:
     return f"{value:g}"
 
 
+def split_reset(words: list[str]) -> list[str] | None:
+    """The metric's words of a reset request (`/alerts охват сброс`), or None."""
+    for size in (2, 1):  # "по умолчанию" is two words
+        if len(words) > size and " ".join(words[-size:]).casefold() in RESET_WORDS:
+            return words[:-size]
+    return None
+
+
 async def change(message: Message, args: str, t: Translator, storage: Storage,
                  project_id: int) -> None:
     kpis = [k.metric for k in await storage.get_kpis(project_id)]
     words = args.split()
-    tail = " ".join(words[-1:]).casefold()
-    if tail in RESET_WORDS or " ".join(words[-2:]).casefold() in RESET_WORDS:
-        name = " ".join(words[: -2 if " ".join(words[-2:]).casefold() in RESET_WORDS else -1])
-        key = catalogue.resolve(name, [k for k in kpis if catalogue.is_custom(k)])
-        if key not in kpis:
-            await message.answer(t("alerts-unknown", name=name) + "\n" + t("alerts-usage"))
-            return
-        await storage.set_threshold(project_id, None, key)
-        await message.answer(t("alerts-reset", metric=metric_label(key, t.lang)))
-        return
-    if len(words) < 3:
+    reset = split_reset(words)
+    if reset is None and len(words) < 3:
         await message.answer(t("alerts-usage"))
         return
-    name = " ".join(words[:-2])
+    name = " ".join(reset if reset is not None else words[:-2])
     key = catalogue.resolve(name, [k for k in kpis if catalogue.is_custom(k)])
-    warning, critical = parse_number(words[-2]), parse_number(words[-1])
     if key not in kpis:
         await message.answer(t("alerts-unknown", name=name) + "\n" + t("alerts-usage"))
         return
-    if (warning is None or critical is None or not 0 < warning.value < critical.value <= 100):
+    if reset is not None:
+        await storage.set_threshold(project_id, None, key)
+        await message.answer(t("alerts-reset", metric=metric_label(key, t.lang)))
+        return
+    warning, critical = parse_number(words[-2]), parse_number(words[-1])
+    if warning is None or critical is None or not 0 < warning.value < critical.value <= 100:
         await message.answer(t("alerts-bad-numbers") + "\n" + t("alerts-usage"))
         return
     await storage.set_threshold(project_id, AlertThreshold(key, warning.value, critical.value),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, Message
@@ -66,8 +68,6 @@ def history_panel(rows: list[WeekRow], key: str, target: float | None, lang: str
 
 
 def render_table(rows: list[WeekRow], metrics: list[str], lang: str) -> Html:
-    import html
-
     def cell(text: str) -> str:
         return text[:COLUMN_WIDTH].rjust(COLUMN_WIDTH)
 

@@ -7,6 +7,7 @@ run in a worker process and never blocks the event loop.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -114,8 +115,6 @@ def panel_for(series: MetricSeries, analysis: Analysis, lang: str) -> Panel:
 
 
 def status_line(series: MetricSeries, analysis: Analysis, lang: str) -> str:
-    import html
-
     result = analysis.metrics[series.key]
     name = html.escape(series.name_ru if lang == "ru" else series.name_en)
     icon = STATUS_ICON.get(result.status, "")

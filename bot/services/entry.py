@@ -6,12 +6,12 @@ No aiogram here: handlers turn an `EntryOutcome` into a reply.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from kpi import catalogue
 from kpi.formulas import Derived, compute_derived
 from kpi.parser import ParsedEntry, UnknownName, parse_entry
-from kpi.weeks import current_week
+from kpi.weeks import current_week, parse_timezone
 from storage.base import Storage
 from storage.models import BatchSource, NewValue, Project, ProjectKpi
 
@@ -40,9 +40,7 @@ class EntryOutcome:
 
 
 def project_today(project: Project, now: datetime | None = None) -> date:
-    from kpi.weeks import parse_timezone
-
-    tz = parse_timezone(project.timezone)
+    tz = parse_timezone(project.timezone) or UTC
     moment = now.astimezone(tz) if now else datetime.now(tz)
     return moment.date()
 

@@ -152,3 +152,23 @@ async def test_a_restart_in_the_middle_of_onboarding_keeps_the_dialog(
         await anna.click("Москва (UTC+3)")
         project = (await app.storage.list_memberships(1001))[0].project
         assert (project.name, project.goal) == ("Кофейня", "engagement")
+
+
+async def test_alert_thresholds_are_set_checked_and_reset(botapi: TelegramFake, app: App):
+    anna = TgUser(botapi, 1001, "Анна", language_code="ru")
+    await onboard(anna, "Кофейня", goal="🎯 Лиды и трафик", tz="Москва (UTC+3)")
+    project = (await app.storage.list_memberships(1001))[0].project
+    replies = await anna.send("/alerts")
+    assert "Лиды: внимание от −20 %, критично от −35 %" in replies[-1].text
+    replies = await anna.send("/alerts лиды 15 30")
+    assert "✅ Лиды: внимание от −15 %" in replies[-1].text
+    [threshold] = await app.storage.get_thresholds(project.id)
+    assert (threshold.metric, threshold.warning_pct, threshold.critical_pct) == ("leads", 15, 30)
+    replies = await anna.send("/alerts лиды 40 30")  # warning above critical: refused
+    assert "Нужны два числа" in replies[-1].text
+    replies = await anna.send("/alerts охват 10 20")  # not a KPI of this project
+    assert "не KPI этого проекта" in replies[-1].text
+    assert len(await app.storage.get_thresholds(project.id)) == 1
+    replies = await anna.send("/alerts лиды по умолчанию")
+    assert "пороги по умолчанию" in replies[-1].text
+    assert await app.storage.get_thresholds(project.id) == []
