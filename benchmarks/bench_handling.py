@@ -1,184 +1,125 @@
 """2. Message handling: the text entry "охват 12 500, лиды 17" from many distinct users through
-the real Dispatcher (all routers and middlewares, SQLite storage and FSM) and a real Bot, vs a
-bare aiogram echo bot, both polling the loopback fake in a separate process.
+the real Dispatcher (all routers and middlewares, SQLite storage and FSM, our Poller) and a
+real Bot, vs a bare aiogram echo bot. Each side runs alone in a fresh process
+(`benchmarks.handling_worker`), polling the loopback fake, which runs in a third process.
 
-Throughput: a burst of updates queued before polling starts, first handler entry → last exit.
-Latency: an outermost update middleware times every update; the target is checked at a paced
-load (the burst p99 is only queueing behind the burst, reported for information).
+Throughput: a burst of updates queued before polling starts, first handler entry → last exit,
+best of three runs per side, interleaved. Latency: an outermost update middleware times every
+update; the target is checked at a paced load (the burst p99 is only queueing behind the
+burst, reported for information).
 """
 
 from __future__ import annotations
 
 import asyncio
-import cProfile
+import json
 import pstats
+import shutil
 import sys
 import tempfile
-import time
-from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from aiogram import Dispatcher
-from aiogram.types import Message, TelegramObject
 
 from benchmarks.common import Result, bulk_load, migrated_db, percentile, utc_now
+from benchmarks.handling_worker import TOKEN
 from benchmarks.procs import FakeServer
 from tests.botapi.fake import DEFAULT_TOKEN
 
 USER_BASE = 1_000_000
+assert TOKEN == DEFAULT_TOKEN
 
 
-class Timing:
-    """Outermost update middleware: per-update latency, and an event after `expected`."""
+@dataclass
+class Run:
+    latencies: list[float]
+    first: float
+    last: float
+    cpu: float
 
-    def __init__(self, expected: int) -> None:
-        self.expected = expected
-        self.latencies: list[float] = []
-        self.first: float | None = None
-        self.last = 0.0
-        self.done = asyncio.Event()
-        self.errors = 0
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / (self.last - self.first)
 
-    async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-                       event: TelegramObject, data: dict[str, Any]) -> Any:
-        start = time.perf_counter()
-        if self.first is None:
-            self.first = start
-        try:
-            return await handler(event, data)
-        except Exception:
-            self.errors += 1
-            raise
-        finally:
-            self.last = time.perf_counter()
-            self.latencies.append(self.last - start)
-            if len(self.latencies) >= self.expected:
-                self.done.set()
+    @property
+    def cpu_ms(self) -> float:
+        return self.cpu / len(self.latencies) * 1000
 
 
-def echo_dispatcher() -> Dispatcher:
-    dispatcher = Dispatcher()
-
-    @dispatcher.message()
-    async def echo(message: Message) -> None:
-        await message.answer(message.text or "")
-
-    return dispatcher
-
-
-async def bot_dispatcher(fake_url: str, db_path: Path) -> tuple[Dispatcher, Any]:
-    from bot.config import Settings
-    from bot.delivery import RateLimiter
-    from bot.digest_job import DigestDelivery
-    from bot.factory import create_bot, create_dispatcher
-    from bot.rendering import Renderer
-    from storage.fsm import SqliteFsmStorage
-    from storage.sqlite import SqliteStorage
-
-    settings = Settings(bot_token=DEFAULT_TOKEN, telegram_api_url=fake_url,
-                        database_url=f"sqlite:///{db_path}", default_language="ru")
-    storage = SqliteStorage(db_path)
-    await storage.connect()
-    renderer = Renderer(executor=ThreadPoolExecutor(max_workers=1))
-    # throttle 0: every update is handled in full (the 10 s production cooldown would drop
-    # repeated messages of one user and flatter the numbers)
-    dispatcher = create_dispatcher(settings, storage, SqliteFsmStorage(storage),
-                                   throttle_seconds=0, renderer=renderer)
-    bot = create_bot(DEFAULT_TOKEN, fake_url)
-    dispatcher.workflow_data["delivery"] = DigestDelivery(bot, storage, renderer, RateLimiter())
-
-    async def cleanup() -> None:
-        renderer.close()
-        await storage.close()
-
-    return dispatcher, cleanup
-
-
-async def drive(kind: str, *, users: int, per_user: int, push_rate: float, db_path: Path,
-                profile: cProfile.Profile | None = None) -> Timing:
-    from bot.factory import create_bot
-
+async def drive(kind: str, *, users: int, per_user: int, push_rate: float,
+                db_path: Path | None = None, profile_to: Path | None = None) -> Run:
+    expected = users * per_user
     fake = await FakeServer.start(users=users, messages_per_user=per_user, push_rate=push_rate,
                                   user_base=USER_BASE)
-    cleanup = None
     try:
-        if kind == "bot":
-            dispatcher, cleanup = await bot_dispatcher(fake.url, db_path)
-        else:
-            dispatcher = echo_dispatcher()
-        timing = Timing(users * per_user)
-        dispatcher.update.outer_middleware._middlewares.insert(0, timing)  # outermost
-        bot = create_bot(DEFAULT_TOKEN, fake.url)
-        if profile:
-            profile.enable()
-        task = asyncio.create_task(dispatcher.start_polling(
-            bot, handle_signals=False, polling_timeout=1, close_bot_session=True))
-        try:
-            await asyncio.wait_for(timing.done.wait(), 600)
-        finally:
-            if profile:
-                profile.disable()
-            await dispatcher.stop_polling()
-            await asyncio.wait_for(task, 10)
+        args = [sys.executable]
+        if profile_to:
+            args += ["-m", "cProfile", "-o", str(profile_to)]
+        args += ["-m", "benchmarks.handling_worker", kind, fake.url, str(expected)]
+        if db_path:
+            args.append(str(db_path))
+        worker = await asyncio.create_subprocess_exec(*args, stdout=asyncio.subprocess.PIPE)
+        out, _ = await asyncio.wait_for(worker.communicate(), 600)
+        if worker.returncode != 0:
+            raise RuntimeError(f"{kind} worker failed ({worker.returncode})")
+        data = json.loads(out.decode().strip().splitlines()[-1])
         answered = await fake.count("sendmessage")
-        if answered < users * per_user:
-            raise RuntimeError(f"{kind}: only {answered}/{users * per_user} replies")
-        return timing
+        if answered < expected or data["errors"]:
+            raise RuntimeError(f"{kind}: {answered}/{expected} replies, "
+                               f"{data['errors']} handler errors")
+        return Run(data["latencies"], data["first"], data["last"], data["cpu"])
     finally:
-        if cleanup:
-            await cleanup()
         await fake.stop()
 
 
 async def run(quick: bool, profile: bool = False) -> list[Result]:
     users, per_user = (300, 4) if quick else (1000, 5)
     paced_rate, paced_per_user = 100.0, 2 if quick else 5
-    results = []
+    rounds = 3
     with tempfile.TemporaryDirectory() as folder:
-        db = Path(folder) / "handling.db"
-        await migrated_db(db)
-        bulk_load(db, users, 13, now=utc_now(), user_base=USER_BASE)
-        prof = cProfile.Profile() if profile else None
-        cpu = time.process_time()
-        bot = await drive("bot", users=users, per_user=per_user, push_rate=0, db_path=db,
-                          profile=prof)
-        bot_cpu_ms = (time.process_time() - cpu) / (users * per_user) * 1000
-        if prof:
+        template = Path(folder) / "template.db"
+        await migrated_db(template)
+        bulk_load(template, users, 13, now=utc_now(), user_base=USER_BASE)
+
+        def fresh_db(name: str) -> Path:
+            # every bot run starts from the same data: update ids restart with each fake, and
+            # a replayed update id is (rightly) not saved again
+            path = Path(folder) / f"{name}.db"
+            shutil.copyfile(template, path)
+            return path
+
+        bots, echoes = [], []
+        for i in range(rounds):  # interleaved: a disturbance on the machine hits both alike
+            bots.append(await drive("bot", users=users, per_user=per_user, push_rate=0,
+                                    db_path=fresh_db(f"burst{i}")))
+            echoes.append(await drive("echo", users=users, per_user=per_user, push_rate=0))
+        if profile:
+            prof = Path(folder) / "bot.prof"
+            await drive("bot", users=users, per_user=per_user, push_rate=0,
+                        db_path=fresh_db("profiled"), profile_to=prof)
             print("\n--- cProfile: real bot, burst (top 30 by own time) ---", file=sys.stderr)
-            pstats.Stats(prof, stream=sys.stderr).sort_stats("tottime").print_stats(30)
-            pstats.Stats(prof, stream=sys.stderr).sort_stats("cumulative").print_stats(30)
-        cpu = time.process_time()
-        # the echo burst is short and noisy: best of three
-        echoes = [await drive("echo", users=users, per_user=per_user, push_rate=0, db_path=db)
-                  for _ in range(3)]
-        echo_cpu_ms = (time.process_time() - cpu) / (3 * users * per_user) * 1000
+            pstats.Stats(str(prof), stream=sys.stderr).sort_stats("tottime").print_stats(30)
+            pstats.Stats(str(prof), stream=sys.stderr).sort_stats("cumulative").print_stats(40)
         paced = await drive("bot", users=users, per_user=paced_per_user, push_rate=paced_rate,
-                            db_path=db)
+                            db_path=fresh_db("paced"))
         echo_paced = await drive("echo", users=users, per_user=paced_per_user,
-                                 push_rate=paced_rate, db_path=db)
+                                 push_rate=paced_rate)
 
-    def rate(t: Timing) -> float:
-        return len(t.latencies) / (t.last - (t.first or t.last))
-
-    echo = max(echoes, key=rate)
-
+    bot, echo = max(bots, key=lambda r: r.rate), max(echoes, key=lambda r: r.rate)
     n = users * per_user
-    results.append(Result("handling: throughput (burst)", rate(bot), "upd/s",
-                          baseline=rate(echo),
-                          note=f"{n} updates from {users} users; CPU per update: bot "
-                               f"{bot_cpu_ms:.2f} ms, echo {echo_cpu_ms:.2f} ms"))
-    results.append(Result("handling: throughput ratio bot/echo", rate(bot) / rate(echo), "×",
-                          target=0.5))
-    results.append(Result(f"handling: p99 latency @ {paced_rate:.0f} upd/s",
-                          percentile(paced.latencies, 99) * 1000, "ms", target=20,
-                          higher_is_better=False,
-                          baseline=percentile(echo_paced.latencies, 99) * 1000,
-                          note=f"{len(paced.latencies)} updates, p50 "
-                               f"{percentile(paced.latencies, 50) * 1000:.1f} ms (echo p50 "
-                               f"{percentile(echo_paced.latencies, 50) * 1000:.1f} ms)"))
-    results.append(Result("handling: p99 latency in burst", percentile(bot.latencies, 99) * 1000,
-                          "ms", baseline=percentile(echo.latencies, 99) * 1000,
-                          note="queueing behind the burst; informational"))
-    return results
+    return [
+        Result("handling: throughput (burst)", bot.rate, "upd/s", baseline=echo.rate,
+               note=f"{n} updates from {users} users, best of {rounds} runs each in a fresh "
+                    f"process (bot: {', '.join(f'{r.rate:.0f}' for r in bots)}; echo: "
+                    f"{', '.join(f'{r.rate:.0f}' for r in echoes)}); CPU per update: bot "
+                    f"{bot.cpu_ms:.2f} ms, echo {echo.cpu_ms:.2f} ms"),
+        Result("handling: throughput ratio bot/echo", bot.rate / echo.rate, "×", target=0.5),
+        Result(f"handling: p99 latency @ {paced_rate:.0f} upd/s",
+               percentile(paced.latencies, 99) * 1000, "ms", target=20, higher_is_better=False,
+               baseline=percentile(echo_paced.latencies, 99) * 1000,
+               note=f"{len(paced.latencies)} updates, p50 "
+                    f"{percentile(paced.latencies, 50) * 1000:.1f} ms (echo p50 "
+                    f"{percentile(echo_paced.latencies, 50) * 1000:.1f} ms)"),
+        Result("handling: p99 latency in burst", percentile(bot.latencies, 99) * 1000, "ms",
+               baseline=percentile(echo.latencies, 99) * 1000,
+               note="queueing behind the burst; informational"),
+    ]

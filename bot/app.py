@@ -1,21 +1,28 @@
 """Running the bot: storage, dispatcher, command menu, long polling, clean shutdown.
 
-Shutdown (SIGTERM or SIGINT; aiogram's start_polling installs the handlers): polling stops at
-once, so no new update is taken. aiogram itself does not wait for the handlers it started as
-tasks, and APScheduler's AsyncIOExecutor cancels running jobs on shutdown, so `drain` does it:
-the scheduler is paused, then the in-flight update handlers and the running digest/reminder
-jobs get up to SHUTDOWN_TIMEOUT seconds to finish (anything still running then is cancelled;
-its transaction rolls back and an unconfirmed update is delivered again after the restart).
-Only then is the bot session closed, the render pool shut down and the database closed.
+Updates come through `bot.polling.Poller`, which confirms an update to Telegram only after
+its handler finished: a process killed mid-handler gets the update again after the restart
+(handlers are idempotent per update_id). Digest claims left by an earlier process are released
+at start (`DigestDelivery.release_abandoned`), so such a digest goes out at once.
+
+Shutdown (SIGTERM or SIGINT): polling stops at once, so no new update is taken. APScheduler's
+AsyncIOExecutor cancels running jobs on shutdown, so `drain` waits for them: the scheduler is
+paused, then the in-flight update handlers and the running digest/reminder jobs get up to
+SHUTDOWN_TIMEOUT seconds to finish (anything still running then is cancelled; its transaction
+rolls back and its update stays unconfirmed, so it is delivered again after the restart). Then
+the handled updates are confirmed, and only then are the FSM storage, the bot session, the
+render pool and the database closed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
 from datetime import UTC, datetime
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.commands import register_commands
@@ -23,6 +30,8 @@ from bot.config import Settings
 from bot.delivery import RateLimiter
 from bot.digest_job import DigestDelivery
 from bot.factory import create_bot, create_dispatcher
+from bot.heap import settle_heap
+from bot.polling import Poller
 from bot.reminder_job import ReminderJob
 from bot.rendering import Renderer
 from bot.scheduler import create_scheduler
@@ -49,17 +58,38 @@ async def run(settings: Settings) -> None:
                                    delivery=delivery)
     dispatcher.workflow_data["scheduler"] = scheduler
     dispatcher.startup.register(on_startup)
-    dispatcher.shutdown.register(on_shutdown)
+    poller = Poller(dispatcher, bot, allowed_updates=dispatcher.resolve_used_update_types())
+    stop_on_signals(poller)
+    hook_data = {"dispatcher": dispatcher, "bots": (bot,), **dispatcher.workflow_data}
     try:
+        await delivery.release_abandoned()
         scheduler.start()
-        await dispatcher.start_polling(bot, allowed_updates=dispatcher.resolve_used_update_types())
+        await dispatcher.emit_startup(bot=bot, **hook_data)
+        settle_heap()  # everything long-lived exists now: out of the collector's way
+        await poller.run()
     finally:
-        # Normally on_shutdown drained everything already; this covers a failed startup.
-        await drain(dispatcher, scheduler, timeout=SHUTDOWN_TIMEOUT)
-        renderer.close()
-        await bot.session.close()
-        await storage.close()
-        log.info("stopped; database closed")
+        try:
+            await drain(poller, scheduler, timeout=SHUTDOWN_TIMEOUT)
+            await poller.confirm()
+            await dispatcher.emit_shutdown(bot=bot, **hook_data)  # closes the FSM storage
+        finally:
+            renderer.close()
+            await bot.session.close()
+            await storage.close()
+            log.info("stopped; database closed")
+
+
+def stop_on_signals(poller: Poller) -> None:
+    """SIGTERM and SIGINT stop polling; `run` then drains and closes everything."""
+    loop = asyncio.get_running_loop()
+
+    def stop(sig: signal.Signals) -> None:
+        log.warning("received %s: stopping", sig.name)
+        poller.stop()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
+            loop.add_signal_handler(sig, stop, sig)
 
 
 async def on_startup(bot: Bot, settings: Settings, delivery: DigestDelivery,
@@ -76,18 +106,13 @@ async def on_startup(bot: Bot, settings: Settings, delivery: DigestDelivery,
         await delivery.deliver_due()
 
 
-async def on_shutdown(dispatcher: Dispatcher, scheduler: AsyncIOScheduler) -> None:
-    # Runs after polling stopped and before aiogram closes the bot session, so handlers that
-    # are still finishing can send their replies.
-    await drain(dispatcher, scheduler, timeout=SHUTDOWN_TIMEOUT)
-
-
-async def drain(dispatcher: Dispatcher, scheduler: AsyncIOScheduler, *, timeout: float) -> None:
-    """Stop taking scheduled work, let running handlers and jobs finish (at most `timeout`
-    seconds), cancel what is left, and shut the scheduler down. Safe to call twice."""
+async def drain(poller: Poller, scheduler: AsyncIOScheduler, *, timeout: float) -> None:
+    """Stop taking updates and scheduled work, let running handlers and jobs finish (at most
+    `timeout` seconds), cancel what is left, and shut the scheduler down. Safe to call twice."""
+    poller.stop()
     if scheduler.running:
         scheduler.pause()
-    pending = set(_running_handlers(dispatcher)) | set(_running_jobs(scheduler))
+    pending = set(poller.running()) | set(_running_jobs(scheduler))
     if pending:
         log.info("waiting up to %.0f s for %d running task(s)", timeout, len(pending))
         _done, late = await asyncio.wait(pending, timeout=timeout)
@@ -98,12 +123,6 @@ async def drain(dispatcher: Dispatcher, scheduler: AsyncIOScheduler, *, timeout:
             await asyncio.wait(late, timeout=2.0)
     if scheduler.running:
         scheduler.shutdown(wait=False)
-
-
-def _running_handlers(dispatcher: Dispatcher) -> list[asyncio.Future[object]]:
-    # aiogram keeps the tasks of handle_as_tasks=True here (no public accessor in 3.x).
-    tasks = getattr(dispatcher, "_handle_update_tasks", ())
-    return [t for t in tasks if not t.done()]
 
 
 def _running_jobs(scheduler: AsyncIOScheduler) -> list[asyncio.Future[object]]:

@@ -1,19 +1,30 @@
 """Weekly digest delivery: find due projects, claim each (project, week) once, render, send.
 
-Exactly once per project and week: the claim is a row in storage written before sending, so a
-restart neither repeats a sent digest nor forgets a due one (due-ness is recomputed from the
-schedule at every tick, and a tick runs at start). A 403 pauses the project and tells the owner.
+Exactly once per project and week: the claim is a row in storage written before rendering,
+tagged with this process start's `boot` id, so a restart neither repeats a sent digest nor
+forgets a due one (due-ness is recomputed from the schedule at every tick, and a tick runs at
+start). A 403 pauses the project and tells the owner.
+
+Crash safety: right before each sendPhoto attempt the claim is marked as started, and as soon
+as Telegram returns the message it is marked 'sent' (the details text follows; it is never
+repeated). At start, `release_abandoned` drops the claims of earlier boots that are not
+'sent', so a digest whose process died while rendering or sending goes out again at once.
+The one window that can still double a chart is a kill after Telegram accepted sendPhoto and
+before the 'sent' mark is committed (the response on the wire plus one SQLite commit); such
+releases are logged as warnings. One process per database is assumed: a second one started
+while the first still sends would release the first one's claims.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from datetime import UTC, date, datetime, timedelta
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
-from aiogram.types import BufferedInputFile
+from aiogram.types import BufferedInputFile, Message
 
 from bot.delivery import RateLimiter, send_with_retry
 from bot.i18n import get_translator
@@ -31,12 +42,27 @@ CONCURRENCY = 8
 
 class DigestDelivery:
     def __init__(self, bot: Bot, storage: Storage, renderer: Renderer,
-                 limiter: RateLimiter | None = None, concurrency: int = CONCURRENCY) -> None:
+                 limiter: RateLimiter | None = None, concurrency: int = CONCURRENCY,
+                 boot: str | None = None) -> None:
         self.bot = bot
         self.storage = storage
         self.renderer = renderer
         self.limiter = limiter or RateLimiter()
         self.concurrency = concurrency
+        self.boot = boot or secrets.token_hex(8)  # this process start, written on each claim
+
+    async def release_abandoned(self) -> int:
+        """At start, before the first tick: the claims of earlier process starts that are not
+        'sent' are dropped, so those digests are due again now (not after an hour)."""
+        released = await self.storage.release_digest_claims(self.boot)
+        for project_id, week, started in released:
+            if started:
+                log.warning("project %s: digest for %s was being sent when the process died; "
+                            "sending it again (it may arrive twice)", project_id, week)
+            else:
+                log.info("project %s: digest for %s abandoned before sending; due again",
+                         project_id, week)
+        return len(released)
 
     async def deliver_due(self, now: datetime | None = None) -> int:
         """Deliver every due digest. Several projects are in flight at once, so charts render
@@ -60,7 +86,7 @@ class DigestDelivery:
         if scheduled_moment(project, week) > now:  # a late digest of last week
             week -= timedelta(weeks=1)
         moment = scheduled_moment(project, week)
-        if not await self.storage.claim_digest(project.id, week):
+        if not await self.storage.claim_digest(project.id, week, boot=self.boot):
             return False
         if project.created_at > moment:
             # The project did not exist yet when this week's digest fell due: the first one
@@ -75,7 +101,7 @@ class DigestDelivery:
             if chat_id is None:
                 await self.storage.finish_digest(project.id, week, sent=True)
                 return False
-            await self.send(chat_id, digest)
+            await self.send_chart(project.id, week, chat_id, digest)
         except (TelegramForbiddenError, TelegramBadRequest) as exc:
             if isinstance(exc, TelegramBadRequest) and not lost_access(exc):
                 log.exception("project %s: digest for %s rejected; will retry", project.id, week)
@@ -90,14 +116,26 @@ class DigestDelivery:
             log.exception("project %s: digest for %s failed; will retry", project.id, week)
             await self.storage.finish_digest(project.id, week, sent=False)
             return False
+        # The chart is out: from here on nothing may release the claim again.
         await self.storage.finish_digest(project.id, week, sent=True)
+        await self.send_details(chat_id, digest)
         log.info("project %s: digest for week %s sent", project.id, week - timedelta(weeks=1))
         return True
 
-    async def send(self, chat_id: int, digest: Digest) -> None:
+    async def send_chart(self, project_id: int, week: date, chat_id: int,
+                         digest: Digest) -> None:
+        """The chart with its caption; the caller marks it sent at once. The claim is marked
+        as started right before each attempt (after the rate limiter's wait), so that the
+        span in which a kill leaves the outcome unknown is one request and one commit."""
         photo = BufferedInputFile(digest.png, filename="digest.png")
-        await send_with_retry(chat_id, lambda: self.bot.send_photo(
-            chat_id, photo, caption=digest.caption), limiter=self.limiter)
+
+        async def attempt() -> Message:
+            await self.storage.start_digest_send(project_id, week)
+            return await self.bot.send_photo(chat_id, photo, caption=digest.caption)
+
+        await send_with_retry(chat_id, attempt, limiter=self.limiter)
+
+    async def send_details(self, chat_id: int, digest: Digest) -> None:
         if not digest.details:
             return
         try:

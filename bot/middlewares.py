@@ -14,7 +14,6 @@ from aiogram.types import User as TgUser
 from aiogram.utils.callback_answer import CallbackAnswer, CallbackAnswerMiddleware
 
 from bot.i18n import get_translator, pick_language
-from storage.access import active_membership
 from storage.base import Storage
 
 log = logging.getLogger(__name__)
@@ -39,12 +38,12 @@ class ContextMiddleware(BaseMiddleware):
             return await handler(event, data)
         if tg_user.is_bot:
             return None
-        user = await storage.ensure_user(tg_user.id, display_name(tg_user))
+        user, membership = await storage.load_context(tg_user.id, display_name(tg_user))
         lang = user.language or pick_language(tg_user.language_code, default_language)
         data["user"] = user
         data["lang"] = lang
         data["t"] = get_translator(lang)
-        data["membership"] = await active_membership(storage, tg_user.id)
+        data["membership"] = membership
         return await handler(event, data)
 
 

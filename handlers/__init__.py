@@ -1,4 +1,10 @@
-"""Feature routers, in the order they must see updates (free-text entry last)."""
+"""Feature routers, in the order they must see updates.
+
+Free-text entry, the most frequent update by far, comes right after the error router: aiogram
+walks routers in order, and each router passed costs it a copy of the update's context. That
+is safe because its filter is exact — a non-command text in no dialog state, which no other
+router handles (tests/unit/test_router_order.py checks that).
+"""
 
 from aiogram import Router
 
@@ -24,6 +30,7 @@ def get_routers() -> list[Router]:
 
     routers = [
         errors.router,
+        entry.router,
         common.router,
         members.router,
         onboarding.router,
@@ -37,7 +44,6 @@ def get_routers() -> list[Router]:
         channel.router,
         danger.router,
         files.router,
-        entry.router,
     ]
     for router in routers:
         # Routers are module singletons; a new Dispatcher in the same process (tests, an

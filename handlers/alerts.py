@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
 from bot.i18n import Translator
+from handlers.filters import PRIVATE
 from handlers.kpi_picker import metric_label
 from kpi import catalogue
 from kpi.numbers import parse_number
@@ -14,7 +15,7 @@ from storage.base import Storage
 from storage.models import AlertThreshold, Membership
 
 router = Router(name=__name__)
-router.message.filter(F.chat.type == "private")
+router.message.filter(PRIVATE)
 
 DEFAULT_WARNING = 20.0
 DEFAULT_CRITICAL = 35.0

@@ -7,7 +7,7 @@ import contextlib
 from aiogram import F, Router
 from aiogram.enums import ChatMemberStatus
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, ChatMemberUpdated, InlineKeyboardMarkup, Message
@@ -17,6 +17,7 @@ from bot.access import permitted
 from bot.i18n import Translator, get_translator
 from bot.services.channel import check_channel
 from handlers.callbacks import ChannelCb
+from handlers.filters import PRIVATE, Magic
 from storage.base import Storage
 from storage.models import Membership
 
@@ -29,7 +30,7 @@ class ChannelInput(StatesGroup):
     chat = State()
 
 
-@router.message(Command("channel"), F.chat.type == "private", flags={"needs": "owner"})
+@router.message(Command("channel"), PRIVATE, flags={"needs": "owner"})
 async def channel(message: Message, command: CommandObject, state: FSMContext, t: Translator,
                   storage: Storage, membership: Membership) -> None:
     args = (command.args or "").strip()
@@ -47,7 +48,7 @@ async def channel(message: Message, command: CommandObject, state: FSMContext, t
                          + "\n\n" + t("channel-how"))
 
 
-@router.message(ChannelInput.chat, F.forward_origin.chat)
+@router.message(StateFilter(ChannelInput.chat), Magic(F.forward_origin.chat))
 async def forwarded(message: Message, state: FSMContext, t: Translator, storage: Storage) -> None:
     data = await state.get_data()
     if await link(message, t, storage, data["project_id"], message.forward_origin.chat.id,
@@ -55,7 +56,7 @@ async def forwarded(message: Message, state: FSMContext, t: Translator, storage:
         await state.clear()
 
 
-@router.message(ChannelInput.chat, F.text.startswith("@"))
+@router.message(StateFilter(ChannelInput.chat), Magic(F.text.startswith("@")))
 async def by_username(message: Message, state: FSMContext, t: Translator,
                       storage: Storage) -> None:
     data = await state.get_data()
@@ -64,7 +65,7 @@ async def by_username(message: Message, state: FSMContext, t: Translator,
         await state.clear()
 
 
-@router.message(ChannelInput.chat)
+@router.message(StateFilter(ChannelInput.chat))
 async def not_a_chat(message: Message, t: Translator) -> None:
     await message.answer(t("channel-how"))
 
@@ -85,7 +86,7 @@ async def link(message: Message, t: Translator, storage: Storage, project_id: in
     return True
 
 
-@router.my_chat_member(F.chat.type.in_({"channel", "group", "supergroup"}))
+@router.my_chat_member(Magic(F.chat.type.in_({"channel", "group", "supergroup"})))
 async def bot_added(event: ChatMemberUpdated, storage: Storage, lang: str) -> None:
     if event.new_chat_member.status not in (ChatMemberStatus.ADMINISTRATOR,
                                             ChatMemberStatus.MEMBER):

@@ -11,11 +11,12 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.access import permitted
 from bot.i18n import Translator
 from handlers.callbacks import ConfirmCb
+from handlers.filters import PRIVATE
 from storage.base import Storage
 from storage.models import Membership
 
 router = Router(name=__name__)
-router.message.filter(F.chat.type == "private")
+router.message.filter(PRIVATE)
 
 
 def confirm_keyboard(action: str, project_id: int, t: Translator) -> InlineKeyboardMarkup:

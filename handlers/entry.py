@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command, StateFilter
 from aiogram.types import CallbackQuery, Message, Update
 
@@ -11,15 +11,16 @@ from bot.i18n import Translator
 from bot.services.entry import record_entry
 from handlers.callbacks import UndoCb
 from handlers.entry_view import outcome_text, undo_keyboard, unknown_text
+from handlers.filters import PLAIN_TEXT, PRIVATE
 from handlers.kpi_picker import metric_label
 from storage.base import Storage
 from storage.models import Batch, Membership
 
 router = Router(name=__name__)
-router.message.filter(F.chat.type == "private")
+router.message.filter(PRIVATE)
 
 
-@router.message(StateFilter(None), F.text, ~F.text.startswith("/"), flags={"needs": "editor"})
+@router.message(StateFilter(None), PLAIN_TEXT, flags={"needs": "editor"})
 async def numbers_message(message: Message, t: Translator, storage: Storage,
                           membership: Membership, event_update: Update) -> None:
     outcome = await record_entry(storage, membership.project, message.from_user.id,

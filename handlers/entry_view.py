@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Translator
 from bot.services.entry import EntryOutcome
@@ -61,7 +60,7 @@ def unknown_text(outcome: EntryOutcome, t: Translator) -> str:
 
 
 def undo_keyboard(project_id: int, batch_id: int, t: Translator) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=t("undo-button"), callback_data=UndoCb(project_id=project_id,
-                                                               batch_id=batch_id))
-    return builder.as_markup()
+    # Built directly: the keyboard builder deep-copies its buttons, on every saved entry.
+    data = UndoCb(project_id=project_id, batch_id=batch_id).pack()
+    return InlineKeyboardMarkup(inline_keyboard=[[
+        InlineKeyboardButton(text=t("undo-button"), callback_data=data)]])

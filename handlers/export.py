@@ -10,6 +10,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.access import permitted
 from bot.i18n import Translator
 from handlers.callbacks import ExportCb
+from handlers.filters import PRIVATE
 from kpi.exporting import ExportRow, export_csv, export_xlsx
 from storage.base import Storage
 from storage.models import Membership, Project
@@ -17,7 +18,7 @@ from storage.models import Membership, Project
 router = Router(name=__name__)
 
 
-@router.message(Command("export"), F.chat.type == "private",
+@router.message(Command("export"), PRIVATE,
                 flags={"needs": "member", "expensive": "export"})
 async def export(message: Message, t: Translator, storage: Storage,
                  membership: Membership) -> None:

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 
 from aiogram import F, Router
-from aiogram.exceptions import TelegramAPIError
-from aiogram.filters import Command
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.access import permitted
@@ -23,6 +30,7 @@ from bot.services.imports import (
 )
 from handlers.callbacks import ImportCb
 from handlers.entry_view import undo_keyboard
+from handlers.filters import DOCUMENT, PRIVATE
 from handlers.kpi_picker import metric_label
 from handlers.states import ImportPreview
 from kpi import catalogue
@@ -34,16 +42,16 @@ from storage.base import Storage
 from storage.models import Membership
 
 router = Router(name=__name__)
-router.message.filter(F.chat.type == "private")
+router.message.filter(PRIVATE)
 
 TEMPLATE_WEEKS = 4
 PREVIEW_LINES = 5  # skipped rows and replaced values listed one by one, then "and N more"
 MAX_SKIPPED_COLUMNS = 12
 
 
-@router.message(F.document, flags={"needs": "editor", "expensive": "import"})
+@router.message(DOCUMENT, flags={"needs": "editor", "expensive": "import"})
 async def upload(message: Message, state: FSMContext, t: Translator, storage: Storage,
-                 membership: Membership) -> None:
+                 membership: Membership, event_update: Update) -> None:
     document = message.document
     filename = document.file_name or "file"
     # Refused before downloading: Telegram tells the size, the bytes are never fetched.
@@ -69,8 +77,10 @@ async def upload(message: Message, state: FSMContext, t: Translator, storage: St
     sent = await message.answer(preview_text(plan, filename, t), reply_markup=confirm_keyboard(t))
     # The pending rows belong to this preview only: an older preview's buttons go stale.
     await state.set_state(ImportPreview.confirm)
+    # The upload's update_id keys the batch: however often this preview is confirmed (a
+    # redelivery after a crash, a double tap), its rows are saved once.
     await state.update_data(project_id=project.id, rows=to_state(plan), filename=filename,
-                            preview_id=sent.message_id)
+                            preview_id=sent.message_id, import_key=event_update.update_id)
 
 
 def preview_text(plan: ImportPlan, filename: str, t: Translator) -> str:
@@ -146,31 +156,42 @@ def confirm_keyboard(t: Translator) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-@router.callback_query(ImportPreview.confirm, ImportCb.filter(F.action == "confirm"))
-async def confirm(query: CallbackQuery, state: FSMContext, t: Translator,
-                  storage: Storage) -> None:
+@router.callback_query(StateFilter(ImportPreview.confirm), ImportCb.filter(F.action == "confirm"))
+async def confirm(query: CallbackQuery, state: FSMContext, t: Translator, storage: Storage,
+                  event_update: Update) -> None:
     data = await state.get_data()
     if not _is_pending_preview(query, data):
         await query.answer(t("stale-button"), show_alert=True)
         return
-    # Cleared first: a second tap on Confirm finds nothing pending and saves nothing twice.
-    await state.clear()
-    await query.message.edit_reply_markup(reply_markup=None)
+    # Crash-safe order: the preview stays pending until the reply is out, so a confirm that
+    # Telegram delivers again after a crash finds it and repeats the save (idempotent by the
+    # upload's key) and the reply. One user's updates are handled one at a time (event
+    # isolation), so a second tap waits for the first and then finds nothing pending.
+    await remove_buttons(query)
     if not await permitted(query.message, storage, t, query.from_user.id, data["project_id"],
                            "editor"):
+        await state.clear()
         return
-    batch_id = await apply_import(storage, data["project_id"], query.from_user.id, data["rows"])
+    batch_id = await apply_import(storage, data["project_id"], query.from_user.id, data["rows"],
+                                  key=data.get("import_key", event_update.update_id))
     await query.message.answer(t("import-saved", count=len(data["rows"])),
                                reply_markup=undo_keyboard(data["project_id"], batch_id, t))
+    await state.clear()
 
 
-@router.callback_query(ImportPreview.confirm, ImportCb.filter(F.action == "cancel"))
+async def remove_buttons(query: CallbackQuery) -> None:
+    """Take Save/Cancel off the preview; already gone (a redelivered tap) is fine."""
+    with contextlib.suppress(TelegramBadRequest):
+        await query.message.edit_reply_markup(reply_markup=None)
+
+
+@router.callback_query(StateFilter(ImportPreview.confirm), ImportCb.filter(F.action == "cancel"))
 async def cancel(query: CallbackQuery, state: FSMContext, t: Translator) -> None:
     if not _is_pending_preview(query, await state.get_data()):
         await query.answer(t("stale-button"), show_alert=True)
         return
     await state.clear()
-    await query.message.edit_reply_markup(reply_markup=None)
+    await remove_buttons(query)
     await query.message.answer(t("import-cancelled"))
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from aiogram import F, Router
-from aiogram.filters import Command
+from aiogram import Router
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -15,6 +15,7 @@ from bot.i18n import Translator
 from bot.services.entry import EntryOutcome, guided_metrics, save_values
 from handlers.callbacks import AddCb, StartAddCb
 from handlers.entry_view import outcome_text, undo_keyboard
+from handlers.filters import PLAIN_TEXT, PRIVATE
 from handlers.kpi_picker import metric_label
 from handlers.states import GuidedEntry
 from kpi.numbers import parse_number
@@ -26,7 +27,7 @@ from storage.models import BatchSource, Membership, NewValue, Project
 router = Router(name=__name__)
 
 
-@router.message(Command("add"), F.chat.type == "private", flags={"needs": "editor"})
+@router.message(Command("add"), PRIVATE, flags={"needs": "editor"})
 async def start_guided(message: Message, state: FSMContext, t: Translator, storage: Storage,
                        membership: Membership) -> None:
     await begin(message, state, t, storage, membership.project)
@@ -85,7 +86,7 @@ async def ask_next(message: Message, state: FSMContext, t: Translator) -> bool:
     return True
 
 
-@router.message(GuidedEntry.value, F.text, ~F.text.startswith("/"))
+@router.message(StateFilter(GuidedEntry.value), PLAIN_TEXT)
 async def got_value(message: Message, state: FSMContext, t: Translator,
                     storage: Storage) -> None:
     number = parse_number(message.text or "")
@@ -100,7 +101,7 @@ async def got_value(message: Message, state: FSMContext, t: Translator,
         await finish(message, state, t, storage, message.from_user.id)
 
 
-@router.callback_query(GuidedEntry.value, AddCb.filter())
+@router.callback_query(StateFilter(GuidedEntry.value), AddCb.filter())
 async def step_button(query: CallbackQuery, callback_data: AddCb, state: FSMContext,
                       t: Translator, storage: Storage) -> None:
     await query.message.edit_reply_markup(reply_markup=None)

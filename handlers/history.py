@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, Message
 
@@ -13,6 +13,7 @@ from bot.rendering import Renderer
 from bot.services.digest import CAPTION_LIMIT
 from bot.services.history import WeekRow, weekly_table
 from charts import Panel
+from handlers.filters import PRIVATE
 from handlers.kpi_picker import metric_label
 from kpi import catalogue
 from kpi.formatting import format_number
@@ -26,7 +27,7 @@ SINGLE_METRIC_WEEKS = 12
 COLUMN_WIDTH = 9
 
 
-@router.message(Command("history"), F.chat.type == "private", flags={"needs": "member"})
+@router.message(Command("history"), PRIVATE, flags={"needs": "member"})
 async def history(message: Message, command: CommandObject, t: Translator, storage: Storage,
                   renderer: Renderer, membership: Membership) -> None:
     project = membership.project

@@ -13,11 +13,12 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.access import permitted
 from bot.i18n import Html, Translator
 from handlers.callbacks import InviteCb, MemberCb
+from handlers.filters import PRIVATE
 from storage.base import Storage
 from storage.models import Membership, Role
 
 router = Router(name=__name__)
-router.message.filter(F.chat.type == "private")
+router.message.filter(PRIVATE)
 
 INVITE_DAYS = 7
 BUTTON_NAME = 24  # characters of a member's name on a button

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -14,6 +14,7 @@ from bot.access import permitted
 from bot.i18n import Translator
 from handlers import kpi_picker
 from handlers.callbacks import GoalCb, KpiCb, TargetCb, TzCb
+from handlers.filters import PRIVATE, TEXT
 from handlers.home import send_home
 from handlers.states import Onboarding
 from kpi import catalogue
@@ -30,7 +31,7 @@ TIMEZONES = ("Europe/Kaliningrad", "Europe/Moscow", "Europe/Samara", "Asia/Yekat
              "Asia/Omsk", "Asia/Novosibirsk", "Asia/Irkutsk", "Asia/Vladivostok", "UTC")
 
 
-@router.message(CommandStart(deep_link=False), F.chat.type == "private")
+@router.message(CommandStart(deep_link=False), PRIVATE)
 async def start(message: Message, state: FSMContext, t: Translator, storage: Storage,
                 user: User, membership: Membership | None, command: CommandObject) -> None:
     await state.clear()
@@ -41,7 +42,7 @@ async def start(message: Message, state: FSMContext, t: Translator, storage: Sto
     await send_home(message, t, storage, membership, user)
 
 
-@router.message(Command("new"), F.chat.type == "private")
+@router.message(Command("new"), PRIVATE)
 async def new_project(message: Message, state: FSMContext, t: Translator) -> None:
     await state.clear()
     await begin_project(message, state, t)
@@ -53,7 +54,7 @@ async def begin_project(message: Message, state: FSMContext, t: Translator) -> N
     await message.answer(t("onboarding-ask-name"))
 
 
-@router.message(Onboarding.name, F.text)
+@router.message(StateFilter(Onboarding.name), TEXT)
 async def got_name(message: Message, state: FSMContext, t: Translator) -> None:
     name = " ".join((message.text or "").split())
     if not name or len(name) > MAX_PROJECT_NAME or name.startswith("/"):
@@ -72,7 +73,7 @@ def goal_keyboard(t: Translator) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-@router.callback_query(Onboarding.goal, GoalCb.filter())
+@router.callback_query(StateFilter(Onboarding.goal), GoalCb.filter())
 async def got_goal(query: CallbackQuery, callback_data: GoalCb, state: FSMContext,
                    t: Translator) -> None:
     if callback_data.goal not in {g.value for g in Goal}:
@@ -87,7 +88,7 @@ async def got_goal(query: CallbackQuery, callback_data: GoalCb, state: FSMContex
         reply_markup=kpi_picker.picker_keyboard(data, t))
 
 
-@router.message(Command("kpis"), F.chat.type == "private", flags={"needs": "editor"})
+@router.message(Command("kpis"), PRIVATE, flags={"needs": "editor"})
 async def edit_kpis(message: Message, state: FSMContext, t: Translator, storage: Storage,
                     membership: Membership) -> None:
     kpis = await storage.get_kpis(membership.project.id)
@@ -101,7 +102,7 @@ async def edit_kpis(message: Message, state: FSMContext, t: Translator, storage:
                          reply_markup=kpi_picker.picker_keyboard(await state.get_data(), t))
 
 
-@router.callback_query(Onboarding.kpis, KpiCb.filter(F.action == "toggle"))
+@router.callback_query(StateFilter(Onboarding.kpis), KpiCb.filter(F.action == "toggle"))
 async def toggle_kpi(query: CallbackQuery, callback_data: KpiCb, state: FSMContext,
                      t: Translator) -> None:
     data = await state.get_data()
@@ -112,13 +113,13 @@ async def toggle_kpi(query: CallbackQuery, callback_data: KpiCb, state: FSMConte
     await query.message.edit_reply_markup(reply_markup=kpi_picker.picker_keyboard(data, t))
 
 
-@router.callback_query(Onboarding.kpis, KpiCb.filter(F.action == "custom"))
+@router.callback_query(StateFilter(Onboarding.kpis), KpiCb.filter(F.action == "custom"))
 async def ask_custom(query: CallbackQuery, state: FSMContext, t: Translator) -> None:
     await state.set_state(Onboarding.custom_kpi)
     await query.message.answer(t("kpis-ask-custom", limit=kpi_picker.MAX_CUSTOM_NAME))
 
 
-@router.message(Onboarding.custom_kpi, F.text)
+@router.message(StateFilter(Onboarding.custom_kpi), TEXT)
 async def got_custom(message: Message, state: FSMContext, t: Translator) -> None:
     data = await state.get_data()
     error = kpi_picker.add_custom(data, message.text or "")
@@ -130,7 +131,7 @@ async def got_custom(message: Message, state: FSMContext, t: Translator) -> None
     await message.answer(t("kpis-pick-more"), reply_markup=kpi_picker.picker_keyboard(data, t))
 
 
-@router.callback_query(Onboarding.kpis, KpiCb.filter(F.action == "done"))
+@router.callback_query(StateFilter(Onboarding.kpis), KpiCb.filter(F.action == "done"))
 async def kpis_done(query: CallbackQuery, state: FSMContext, t: Translator,
                     storage: Storage) -> None:
     data = await state.get_data()
@@ -167,7 +168,7 @@ def _plain(value: float) -> str:
     return f"{value:g}"
 
 
-@router.message(Onboarding.targets, F.text)
+@router.message(StateFilter(Onboarding.targets), TEXT)
 async def got_target(message: Message, state: FSMContext, t: Translator,
                      storage: Storage) -> None:
     number = parse_number(message.text or "")
@@ -181,7 +182,7 @@ async def got_target(message: Message, state: FSMContext, t: Translator,
     await ask_target(message, state, t, storage, message.from_user.id)
 
 
-@router.callback_query(Onboarding.targets, TargetCb.filter())
+@router.callback_query(StateFilter(Onboarding.targets), TargetCb.filter())
 async def skip_target(query: CallbackQuery, callback_data: TargetCb, state: FSMContext,
                       t: Translator, storage: Storage) -> None:
     data = await state.get_data()
@@ -210,7 +211,7 @@ def timezone_keyboard(t: Translator) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-@router.callback_query(Onboarding.timezone, TzCb.filter())
+@router.callback_query(StateFilter(Onboarding.timezone), TzCb.filter())
 async def got_timezone_button(query: CallbackQuery, callback_data: TzCb, state: FSMContext,
                               t: Translator, storage: Storage, user: User, lang: str) -> None:
     if not 0 <= callback_data.index < len(TIMEZONES):
@@ -221,7 +222,7 @@ async def got_timezone_button(query: CallbackQuery, callback_data: TzCb, state: 
                          TIMEZONES[callback_data.index])
 
 
-@router.message(Onboarding.timezone, F.text)
+@router.message(StateFilter(Onboarding.timezone), TEXT)
 async def got_timezone_text(message: Message, state: FSMContext, t: Translator,
                             storage: Storage, user: User, lang: str) -> None:
     zone = normalize_timezone(message.text or "")

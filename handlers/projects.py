@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Translator
 from handlers.callbacks import ProjectCb
+from handlers.filters import PRIVATE
 from kpi.catalogue import normalize_name
 from storage.base import Storage
 from storage.models import Membership
@@ -16,7 +17,7 @@ from storage.models import Membership
 router = Router(name=__name__)
 
 
-@router.message(Command("projects"), F.chat.type == "private")
+@router.message(Command("projects"), PRIVATE)
 async def projects(message: Message, command: CommandObject, t: Translator, storage: Storage,
                    membership: Membership | None) -> None:
     memberships = await storage.list_memberships(message.from_user.id)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
-from aiogram.filters import Command, CommandObject
+from aiogram import Router
+from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.access import permitted
 from bot.i18n import Translator
 from handlers.callbacks import TzCb
+from handlers.filters import PRIVATE, TEXT
 from handlers.onboarding import TIMEZONES, timezone_keyboard
 from handlers.states import TimezoneInput
 from kpi.schedule import parse_schedule
@@ -18,7 +19,7 @@ from storage.base import Storage
 from storage.models import Membership, Project
 
 router = Router(name=__name__)
-router.message.filter(F.chat.type == "private")
+router.message.filter(PRIVATE)
 
 
 def schedule_text(project: Project, t: Translator) -> str:
@@ -70,7 +71,7 @@ async def timezone(message: Message, command: CommandObject, state: FSMContext, 
                          + t("onboarding-ask-timezone"), reply_markup=timezone_keyboard(t))
 
 
-@router.message(TimezoneInput.zone, F.text)
+@router.message(StateFilter(TimezoneInput.zone), TEXT)
 async def timezone_typed(message: Message, state: FSMContext, t: Translator,
                          storage: Storage) -> None:
     data = await state.get_data()
@@ -79,7 +80,7 @@ async def timezone_typed(message: Message, state: FSMContext, t: Translator,
         await state.clear()
 
 
-@router.callback_query(TimezoneInput.zone, TzCb.filter())
+@router.callback_query(StateFilter(TimezoneInput.zone), TzCb.filter())
 async def timezone_button(query: CallbackQuery, callback_data: TzCb, state: FSMContext,
                           t: Translator, storage: Storage) -> None:
     if not 0 <= callback_data.index < len(TIMEZONES):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 _OFFSET = re.compile(r"^(?:utc|gmt)?\s*([+\-−])\s*(\d{1,2})(?:[:.]?(\d{2}))?$", re.IGNORECASE)
@@ -79,8 +79,10 @@ def normalize_timezone(text: str) -> str | None:
     return "UTC" if name in ("UTC", "Etc/UTC") else name
 
 
+@lru_cache(maxsize=4096)
 def parse_timezone(text: str) -> tzinfo | None:
-    """The tzinfo for an IANA zone or a fixed offset (anything `normalize_timezone` accepts)."""
+    """The tzinfo for an IANA zone or a fixed offset (anything `normalize_timezone` accepts).
+    Cached: the scheduler asks for every project's zone every minute."""
     name = normalize_timezone(text)
     if name is None:
         return None
@@ -109,6 +111,7 @@ def current_week(tz: str, now: datetime | None = None) -> date:
     return week_start(now.astimezone(zone).date())
 
 
+@lru_cache(maxsize=8192)
 def scheduled_moment(tz: str, week: date, weekday: int, at: time) -> datetime:
     """When a weekly schedule (`weekday` 0 = Monday, wall time `at` in zone `tz`) fires in the
     ISO week starting on `week`, in UTC. A wall time skipped by a DST jump is read with the

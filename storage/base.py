@@ -46,6 +46,18 @@ class Storage(ABC):
         """Return the user, creating an empty record on first contact. A `display_name`
         (the Telegram name, shown in /members) is remembered when given and changed."""
 
+    async def load_context(self, user_id: int,
+                           display_name: str | None = None) -> tuple[User, Membership | None]:
+        """What every update needs first: the user (as `ensure_user`) and their active project
+        with their role, None unless they are still a member of it. Backends override this
+        with a single round trip; this composition is the reference behaviour."""
+        user = await self.ensure_user(user_id, display_name)
+        if user.active_project_id is None:
+            return user, None
+        role = await self.get_membership(user_id, user.active_project_id)
+        project = await self.get_project(user.active_project_id) if role else None
+        return user, (Membership(project, role) if project and role else None)
+
     @abstractmethod
     async def set_user_language(self, user_id: int, language: str | None) -> None: ...
 
@@ -137,11 +149,12 @@ class Storage(ABC):
     @abstractmethod
     async def save_batch(
         self, project_id: int, user_id: int, source: BatchSource, values: Iterable[NewValue],
-        *, update_id: int | None = None,
+        *, update_id: int | None = None, read_weeks: Sequence[date] = (),
     ) -> SavedBatch:
         """Write values in one transaction as one undoable batch. A metric already stored for a
         week is replaced; the old value stays in the history. When `update_id` was already
-        applied for this project, nothing is written and `duplicate=True` is returned."""
+        applied for this project, nothing is written and `duplicate=True` is returned.
+        The stored values of `read_weeks` are read back in the same transaction (`weeks`)."""
 
     @abstractmethod
     async def undo_last_batch(self, project_id: int, user_id: int | None = None, *,
@@ -189,12 +202,25 @@ class Storage(ABC):
         claimed yet."""
 
     @abstractmethod
-    async def claim_digest(self, project_id: int, week_start: date) -> bool:
-        """Record that this week's digest is being sent; False when it already was claimed."""
+    async def claim_digest(self, project_id: int, week_start: date, *,
+                           boot: str | None = None) -> bool:
+        """Record that this week's digest is being sent, by the process start `boot`; False
+        when it already was claimed."""
 
     @abstractmethod
     async def finish_digest(self, project_id: int, week_start: date, *, sent: bool) -> None:
         """Mark the claimed digest sent, or release the claim so a later run retries it."""
+
+    @abstractmethod
+    async def start_digest_send(self, project_id: int, week_start: date) -> None:
+        """Note on the claim that the chart is being handed to Telegram now (kept from the
+        first attempt on)."""
+
+    @abstractmethod
+    async def release_digest_claims(self, boot: str) -> list[tuple[int, date, bool]]:
+        """At start: drop every 'sending' claim not taken by `boot` (their process is gone),
+        so those digests are due again. Returns (project_id, week_start, send_started) of
+        each released claim."""
 
     @abstractmethod
     async def reminder_projects(self, now: datetime) -> list[tuple[Project, date]]:

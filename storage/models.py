@@ -91,6 +91,8 @@ class SavedBatch:
     # For each saved (week_start, metric): the value it replaced, None if it was new.
     replaced: dict[tuple[date, str], float | None] = field(default_factory=dict)
     duplicate: bool = False  # the same update_id was already applied: nothing written again
+    # The stored values, by week and metric, of the weeks save_batch was asked to read back.
+    weeks: dict[date, dict[str, float]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

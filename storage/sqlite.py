@@ -5,6 +5,11 @@ IMMEDIATE … COMMIT, ROLLBACK on error) and every read through `reading()`. Bot
 asyncio.Lock, so coroutines sharing the connection never interleave inside a transaction (a
 read never sees another coroutine's uncommitted writes either). The aiogram FSM storage
 (`storage.fsm`) uses the same connection and lock.
+
+Hot paths (a message's context, saving a batch, single statements, the FSM) do not await
+statement by statement: `query_one`, `query_all` and `in_transaction` run a whole operation as
+one plain-sqlite3 function on the connection's own thread — one hop between threads instead
+of three per statement, which is most of what an update costs.
 """
 
 from __future__ import annotations
@@ -15,16 +20,18 @@ import logging
 import math
 import secrets
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
 from kpi import weeks
 from storage.base import Storage
+from storage.cache import GenerationCache
+from storage.group_commit import GroupCommit, Outcome, Write, apply_together
 from storage.migrator import migrate
 from storage.models import (
     AlertThreshold,
@@ -43,6 +50,7 @@ from storage.models import (
 from storage.url import is_memory
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 ROLE_RANK = {Role.VIEWER: 0, Role.EDITOR: 1, Role.OWNER: 2}
 # A 'sending' digest claim older than this is considered abandoned (the process died while
@@ -100,10 +108,50 @@ def parse_timezone(name: str) -> tzinfo:
 def digest_moment(project: Project, now: datetime) -> tuple[date, datetime]:
     """(week_start, moment): the Monday of `now`'s ISO week in the project's timezone and that
     week's digest time in UTC."""
-    parse_timezone(project.timezone)  # warn once about an unknown zone
-    monday = weeks.current_week(project.timezone, now)
-    return monday, weeks.scheduled_moment(project.timezone, monday, project.schedule_weekday,
-                                          project.schedule_time)
+    return schedule_moment(project.timezone, project.schedule_weekday, project.schedule_time,
+                           now)
+
+
+def schedule_moment(timezone: str, weekday: int, at: time,
+                    now: datetime) -> tuple[date, datetime]:
+    """`digest_moment` for a schedule: (Monday of `now`'s week there, that week's moment)."""
+    parse_timezone(timezone)  # warn once about an unknown zone
+    monday = weeks.current_week(timezone, now)
+    return monday, weeks.scheduled_moment(timezone, monday, weekday, at)
+
+
+def due_week(timezone: str, weekday: int, at: time, now: datetime) -> date | None:
+    """The week whose digest is due at `now` on this schedule, None when none is."""
+    return _due_week(timezone, weekday, at, now, _weeks_around(timezone, now))
+
+
+def _weeks_around(timezone: str, now: datetime) -> tuple[date, date]:
+    """(Monday of `now`'s week, Monday of the week a week earlier) in the zone."""
+    parse_timezone(timezone)  # warn once about an unknown zone
+    return (weeks.current_week(timezone, now),
+            weeks.current_week(timezone, now - timedelta(weeks=1)))
+
+
+def _due_week(timezone: str, weekday: int, at: time, now: datetime,
+              weeks_around: tuple[date, date]) -> date | None:
+    this_week, last_week = weeks_around
+    if weeks.scheduled_moment(timezone, this_week, weekday, at) <= now:
+        return this_week
+    # This week's is still ahead; last week's may have been missed across the week boundary
+    # (bot down from Sunday night to Monday): it stays due for a while.
+    moment = weeks.scheduled_moment(timezone, last_week, weekday, at)
+    return last_week if now - moment <= LATE_DIGEST_GRACE else None
+
+
+def reminder_week(timezone: str, weekday: int, at: time, hours: int,
+                  now: datetime) -> date | None:
+    """The digest week whose reminder window (`hours` before the digest) holds `now`."""
+    # The window may start in the week before the digest's (Sunday for a Monday digest).
+    for probe in (now, now + timedelta(weeks=1)):
+        week, moment = schedule_moment(timezone, weekday, at, probe)
+        if moment - timedelta(hours=hours) <= now < moment:
+            return week
+    return None
 
 
 _PROJECT_COLUMNS = (
@@ -128,11 +176,145 @@ def _new_value(row: Sequence[Any]) -> NewValue:
     return NewValue(date.fromisoformat(row[0]), row[1], row[2], bool(row[3]))
 
 
+# --- functions that run on the connection's thread ---------------------------------------------
+
+_USER_COLUMNS = "id, language, active_project_id, display_name"
+
+def _fetch_one(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> Any:
+    return conn.execute(sql, params).fetchone()
+
+
+def _fetch_all(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> list[Any]:
+    return conn.execute(sql, params).fetchall()
+
+
+def _rowcount(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> int:
+    return conn.execute(sql, params).rowcount
+
+
+def _transact(conn: sqlite3.Connection, fn: Callable[..., T], *args: Any) -> T:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        result = fn(conn, *args)
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return result
+
+
+def _ensure_user(conn: sqlite3.Connection, user_id: int, display_name: str | None,
+                 now: str) -> tuple[User, bool]:
+    """The user, created or renamed as needed; True when that wrote."""
+    row = conn.execute(f"SELECT {_USER_COLUMNS} FROM users WHERE id = ?", (user_id,)).fetchone()
+    if row is not None and (display_name is None or display_name == row[3]):
+        return User(*row), False
+
+    def upsert(conn: sqlite3.Connection) -> Any:
+        conn.execute("INSERT OR IGNORE INTO users (id, created_at) VALUES (?, ?)", (user_id, now))
+        if display_name is not None:
+            conn.execute("UPDATE users SET display_name = ? WHERE id = ?",
+                         (display_name, user_id))
+        return conn.execute(f"SELECT {_USER_COLUMNS} FROM users WHERE id = ?",
+                            (user_id,)).fetchone()
+
+    return User(*_transact(conn, upsert)), True
+
+
+def _load_context(conn: sqlite3.Connection, user_id: int, display_name: str | None,
+                  now: str) -> tuple[User, Membership | None, bool]:
+    user, wrote = _ensure_user(conn, user_id, display_name, now)
+    if user.active_project_id is None:
+        return user, None, wrote
+    row = conn.execute(
+        f"SELECT {_PROJECT_COLUMNS}, m.role FROM members m JOIN projects p ON p.id = m.project_id "
+        "WHERE m.user_id = ? AND m.project_id = ?", (user_id, user.active_project_id)).fetchone()
+    return user, (Membership(_project(row), Role(row[_PROJECT_WIDTH])) if row else None), wrote
+
+
+_ON_SCHEDULE = ("p.schedule_enabled = 1 AND p.delivery_paused = 0 AND p.timezone = ? "
+                "AND p.schedule_weekday = ? AND p.schedule_time = ?")
+
+
+def _due_rows(conn: sqlite3.Connection, schedules: list[tuple[str, int, str, str]],
+              stale_before: str) -> list[Any]:
+    """Projects on the given schedules with no digest sent or freshly claimed for the week."""
+    rows: list[Any] = []
+    for timezone, weekday, at, week in schedules:
+        # last_digest_week (kept by triggers on digests) narrows the schedule's index range
+        # to the projects not sent this week; only those are checked for a live claim.
+        rows += conn.execute(
+            f"SELECT {_PROJECT_COLUMNS} FROM projects p WHERE {_ON_SCHEDULE} "
+            "AND p.last_digest_week < ? "
+            "AND NOT EXISTS (SELECT 1 FROM digests d WHERE d.project_id = p.id "
+            "AND d.week_start = ? AND (d.status = 'sent' OR d.claimed_at > ?))",
+            (timezone, weekday, at, week, week, stale_before)).fetchall()
+    return rows
+
+
+def _save_batch(conn: sqlite3.Connection, project_id: int, user_id: int, source: str,
+                values: list[NewValue], update_id: int | None, now: str,
+                read_weeks: tuple[date, ...]) -> SavedBatch:
+    if update_id is not None:
+        row = conn.execute("SELECT id FROM batches WHERE project_id = ? AND update_id = ?",
+                           (project_id, update_id)).fetchone()
+        if row:
+            return SavedBatch(batch_id=row[0], duplicate=True,
+                              weeks=_week_values(conn, project_id, read_weeks))
+    batch_id = conn.execute(
+        "INSERT INTO batches (project_id, user_id, source, created_at, update_id) "
+        "VALUES (?, ?, ?, ?, ?)", (project_id, user_id, source, now, update_id)).lastrowid
+    assert batch_id is not None
+    replaced: dict[tuple[date, str], float | None] = {}
+    for value in values:
+        week_text = value.week_start.isoformat()
+        row = conn.execute(
+            "SELECT value FROM weekly_values WHERE project_id = ? AND week_start = ? "
+            "AND metric = ?", (project_id, week_text, value.metric)).fetchone()
+        previous = row[0] if row else None
+        conn.execute(
+            "INSERT INTO entries (batch_id, project_id, week_start, metric, value, "
+            "previous_value, approximate) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (batch_id, project_id, week_text, value.metric, float(value.value), previous,
+             int(value.approximate)))
+        conn.execute(
+            "INSERT INTO weekly_values (project_id, week_start, metric, value, approximate, "
+            "batch_id) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (project_id, week_start, metric) "
+            "DO UPDATE SET value = excluded.value, approximate = excluded.approximate, "
+            "batch_id = excluded.batch_id",
+            (project_id, week_text, value.metric, float(value.value), int(value.approximate),
+             batch_id))
+        replaced[(value.week_start, value.metric)] = previous
+    return SavedBatch(batch_id=batch_id, replaced=replaced,
+                      weeks=_week_values(conn, project_id, read_weeks))
+
+
+def _week_values(conn: sqlite3.Connection, project_id: int,
+                 weeks: tuple[date, ...]) -> dict[date, dict[str, float]]:
+    found: dict[date, dict[str, float]] = {week: {} for week in weeks}
+    if weeks:
+        rows = conn.execute(
+            "SELECT week_start, metric, value FROM weekly_values WHERE project_id = ? "
+            f"AND week_start IN ({', '.join('?' * len(weeks))})",
+            (project_id, *(w.isoformat() for w in weeks))).fetchall()
+        for week, metric, value in rows:
+            found[date.fromisoformat(week)][metric] = value
+    return found
+
+
 class SqliteStorage(Storage):
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._db: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        # Bumped after every write except saving/undoing numbers and dialog state, so the
+        # per-update reads below (who is this, which project, which KPIs) are served from
+        # memory until something they depend on changes. One process owns an SQLite file.
+        self.generation = 0
+        self._contexts: GenerationCache[int, tuple[User, Membership | None]] = GenerationCache()
+        self._kpis: GenerationCache[int, list[ProjectKpi]] = GenerationCache()
+        self._group_commit = GroupCommit(self._apply_writes)
 
     # --- lifecycle -----------------------------------------------------------------------------
     @property
@@ -165,6 +347,8 @@ class SqliteStorage(Storage):
         self._db = db
 
     async def close(self) -> None:
+        if self._db is not None:
+            await self._group_commit.drain()
         db, self._db = self._db, None
         if db is not None:
             async with self._lock:
@@ -181,19 +365,22 @@ class SqliteStorage(Storage):
         of the connection; rolled back when the block raises."""
         db = self._conn()
         async with self._lock:
-            await db.execute("BEGIN IMMEDIATE")
             try:
-                yield db
-            except BaseException:
-                if db.in_transaction:
-                    await db.execute("ROLLBACK")
-                raise
-            try:
-                await db.execute("COMMIT")
-            except BaseException:
-                if db.in_transaction:
-                    await db.execute("ROLLBACK")
-                raise
+                await db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield db
+                except BaseException:
+                    if db.in_transaction:
+                        await db.execute("ROLLBACK")
+                    raise
+                try:
+                    await db.execute("COMMIT")
+                except BaseException:
+                    if db.in_transaction:
+                        await db.execute("ROLLBACK")
+                    raise
+            finally:
+                self.generation += 1
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -201,6 +388,33 @@ class SqliteStorage(Storage):
         db = self._conn()
         async with self._lock:
             yield db
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(sqlite3_connection, *args)` on the connection's thread, in one round trip.
+        The caller holds the lock. (aiosqlite's own queue: its `_execute` is what every
+        aiosqlite call goes through; `aiosqlite` is pinned in pyproject.)"""
+        db = self._conn()
+        return await db._execute(fn, db._conn, *args)
+
+    async def query_one(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """The first row of one read statement, in one round trip."""
+        async with self._lock:
+            return await self._run(_fetch_one, sql, params)
+
+    async def query_all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        async with self._lock:
+            return await self._run(_fetch_all, sql, params)
+
+    async def in_transaction(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(sqlite3_connection, *args)` inside a transaction on the connection's thread
+        (rolled back if it raises): a whole write in one round trip, committed before this
+        returns. Writes queued meanwhile by other coroutines share the transaction and the
+        round trip (`storage.group_commit`). `fn` must not touch the event loop."""
+        return await self._group_commit.submit(fn, *args)
+
+    async def _apply_writes(self, writes: list[Write]) -> list[Outcome]:
+        async with self._lock:
+            return await self._run(apply_together, writes)
 
     @staticmethod
     async def _one(db: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> Any:
@@ -214,16 +428,16 @@ class SqliteStorage(Storage):
             return list(await cursor.fetchall())
 
     async def _write(self, sql: str, params: Sequence[Any] = ()) -> int:
-        async with self.transaction() as db, db.execute(sql, params) as cursor:
-            return cursor.rowcount
+        try:
+            return await self.in_transaction(_rowcount, sql, params)
+        finally:
+            self.generation += 1
 
     async def _read_one(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        async with self.reading() as db:
-            return await self._one(db, sql, params)
+        return await self.query_one(sql, params)
 
     async def _read_all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        async with self.reading() as db:
-            return await self._all(db, sql, params)
+        return await self.query_all(sql, params)
 
     @staticmethod
     def _now() -> str:
@@ -240,24 +454,28 @@ class SqliteStorage(Storage):
 
     # --- users ---------------------------------------------------------------------------------
     async def get_user(self, user_id: int) -> User | None:
-        row = await self._read_one(
-            "SELECT id, language, active_project_id, display_name FROM users WHERE id = ?",
-            (user_id,))
+        row = await self.query_one(f"SELECT {_USER_COLUMNS} FROM users WHERE id = ?",
+                                   (user_id,))
         return User(*row) if row else None
 
     async def ensure_user(self, user_id: int, display_name: str | None = None) -> User:
-        user = await self.get_user(user_id)
-        if user is not None and (display_name is None or display_name == user.display_name):
-            return user
-        async with self.transaction() as db:
-            await self._touch_user(db, user_id)
-            if display_name is not None:
-                await db.execute("UPDATE users SET display_name = ? WHERE id = ?",
-                                 (display_name, user_id))
-            row = await self._one(
-                db, "SELECT id, language, active_project_id, display_name FROM users "
-                "WHERE id = ?", (user_id,))
-        return User(*row)
+        user, _ = await self.load_context(user_id, display_name)
+        return user
+
+    async def load_context(self, user_id: int,
+                           display_name: str | None = None) -> tuple[User, Membership | None]:
+        generation = self.generation
+        hit, context = self._contexts.get(user_id, generation)
+        if hit and context and (display_name is None or display_name == context[0].display_name):
+            return context
+        async with self._lock:
+            user, membership, wrote = await self._run(_load_context, user_id, display_name,
+                                                      self._now())
+            if wrote:
+                self.generation += 1
+            else:
+                self._contexts.put(user_id, (user, membership), generation)
+        return user, membership
 
     async def set_user_language(self, user_id: int, language: str | None) -> None:
         await self._write(
@@ -393,10 +611,15 @@ class SqliteStorage(Storage):
 
     # --- KPIs ----------------------------------------------------------------------------------
     async def get_kpis(self, project_id: int) -> list[ProjectKpi]:
-        rows = await self._read_all(
-            "SELECT metric, target, custom, direction, position FROM project_kpis "
-            "WHERE project_id = ? ORDER BY position, metric", (project_id,))
-        return [ProjectKpi(r[0], r[1], bool(r[2]), r[3], r[4]) for r in rows]
+        generation = self.generation
+        hit, kpis = self._kpis.get(project_id, generation)
+        if not hit or kpis is None:
+            rows = await self._read_all(
+                "SELECT metric, target, custom, direction, position FROM project_kpis "
+                "WHERE project_id = ? ORDER BY position, metric", (project_id,))
+            kpis = [ProjectKpi(r[0], r[1], bool(r[2]), r[3], r[4]) for r in rows]
+            self._kpis.put(project_id, kpis, generation)
+        return list(kpis)
 
     @staticmethod
     async def _insert_kpis(db: aiosqlite.Connection, project_id: int,
@@ -456,7 +679,7 @@ class SqliteStorage(Storage):
     # --- weekly values -------------------------------------------------------------------------
     async def save_batch(
         self, project_id: int, user_id: int, source: BatchSource, values: Iterable[NewValue],
-        *, update_id: int | None = None,
+        *, update_id: int | None = None, read_weeks: Sequence[date] = (),
     ) -> SavedBatch:
         latest: dict[tuple[date, str], NewValue] = {}
         for value in values:  # the same week and metric twice in one batch: the last wins
@@ -464,43 +687,9 @@ class SqliteStorage(Storage):
                 raise ValueError(f"{value.metric}: value must be a finite number")
             latest.pop((value.week_start, value.metric), None)
             latest[(value.week_start, value.metric)] = value
-        async with self.transaction() as db:
-            if update_id is not None:
-                row = await self._one(
-                    db, "SELECT id FROM batches WHERE project_id = ? AND update_id = ?",
-                    (project_id, update_id))
-                if row:
-                    return SavedBatch(batch_id=row[0], duplicate=True)
-            async with db.execute(
-                "INSERT INTO batches (project_id, user_id, source, created_at, update_id) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (project_id, user_id, BatchSource(source).value, self._now(), update_id),
-            ) as cursor:
-                batch_id = cursor.lastrowid
-            assert batch_id is not None
-            replaced: dict[tuple[date, str], float | None] = {}
-            for (week, metric), value in latest.items():
-                week_text = week.isoformat()
-                row = await self._one(
-                    db, "SELECT value FROM weekly_values "
-                    "WHERE project_id = ? AND week_start = ? AND metric = ?",
-                    (project_id, week_text, metric))
-                previous = row[0] if row else None
-                await db.execute(
-                    "INSERT INTO entries (batch_id, project_id, week_start, metric, value, "
-                    "previous_value, approximate) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (batch_id, project_id, week_text, metric, float(value.value), previous,
-                     int(value.approximate)))
-                await db.execute(
-                    "INSERT INTO weekly_values (project_id, week_start, metric, value, "
-                    "approximate, batch_id) VALUES (?, ?, ?, ?, ?, ?) "
-                    "ON CONFLICT (project_id, week_start, metric) DO UPDATE SET "
-                    "value = excluded.value, approximate = excluded.approximate, "
-                    "batch_id = excluded.batch_id",
-                    (project_id, week_text, metric, float(value.value), int(value.approximate),
-                     batch_id))
-                replaced[(week, metric)] = previous
-        return SavedBatch(batch_id=batch_id, replaced=replaced)
+        return await self.in_transaction(
+            _save_batch, project_id, user_id, BatchSource(source).value, list(latest.values()),
+            update_id, self._now(), tuple(read_weeks))
 
     async def undo_last_batch(self, project_id: int, user_id: int | None = None, *,
                               update_id: int | None = None) -> Batch | None:
@@ -671,42 +860,40 @@ class SqliteStorage(Storage):
 
     # --- digests and reminders -----------------------------------------------------------------
     async def due_projects(self, now: datetime) -> list[Project]:
+        """Projects whose digest is due and neither sent nor being sent. Moments are worked
+        out once per distinct schedule (zone, weekday, time) — a few hundred at most, read
+        from an index — and only the projects of due schedules are fetched."""
         if now.tzinfo is None:
             now = now.replace(tzinfo=UTC)
-        stale_before = to_db_datetime(now - STALE_DIGEST_CLAIM)
-        async with self.reading() as db:
-            rows = await self._all(
-                db, f"SELECT {_PROJECT_COLUMNS} FROM projects p "
-                "WHERE p.schedule_enabled = 1 AND p.delivery_paused = 0 ORDER BY p.id")
-            # Claims of the last days are enough: the digest week is at most 7 days back.
-            since = (now - timedelta(days=9)).date().isoformat()
-            claims = await self._all(
-                db, "SELECT project_id, week_start FROM digests WHERE week_start >= ? "
-                "AND (status = 'sent' OR claimed_at > ?)", (since, stale_before))
-        claimed = {(r[0], r[1]) for r in claims}
+        schedules = await self.query_all(
+            "SELECT DISTINCT timezone, schedule_weekday, schedule_time FROM projects "
+            "WHERE schedule_enabled = 1 AND delivery_paused = 0")
         due = []
-        for row in rows:
-            project = _project(row)
-            week, moment = digest_moment(project, now)
-            if moment > now:
-                # This week's is still ahead; last week's may have been missed across the week
-                # boundary (bot down from Sunday night to Monday): it stays due for a while.
-                week, moment = digest_moment(project, now - timedelta(weeks=1))
-                if now - moment > LATE_DIGEST_GRACE:
-                    continue
-            if (project.id, week.isoformat()) not in claimed:
-                due.append(project)
-        return due
+        zones: dict[str, tuple[date, date]] = {}
+        for timezone, weekday, at in schedules:
+            if timezone not in zones:
+                zones[timezone] = _weeks_around(timezone, now)
+            week = _due_week(timezone, weekday, _time_from_db(at), now, zones[timezone])
+            if week is not None:
+                due.append((timezone, weekday, at, week.isoformat()))
+        if not due:
+            return []
+        stale_before = to_db_datetime(now - STALE_DIGEST_CLAIM)
+        async with self._lock:
+            rows = await self._run(_due_rows, due, stale_before)
+        return sorted((_project(r) for r in rows), key=lambda p: p.id)
 
-    async def claim_digest(self, project_id: int, week_start: date) -> bool:
+    async def claim_digest(self, project_id: int, week_start: date, *,
+                           boot: str | None = None) -> bool:
         now = datetime.now(UTC)
         # INSERT OR IGNORE semantics; a 'sending' claim abandoned long ago is taken over.
         changed = await self._write(
-            "INSERT INTO digests (project_id, week_start, status, claimed_at) "
-            "VALUES (?, ?, 'sending', ?) ON CONFLICT (project_id, week_start) DO UPDATE SET "
-            "claimed_at = excluded.claimed_at "
+            "INSERT INTO digests (project_id, week_start, status, claimed_at, boot_id) "
+            "VALUES (?, ?, 'sending', ?, ?) ON CONFLICT (project_id, week_start) DO UPDATE SET "
+            "claimed_at = excluded.claimed_at, boot_id = excluded.boot_id, "
+            "send_started_at = NULL "
             "WHERE digests.status = 'sending' AND digests.claimed_at <= ?",
-            (project_id, week_start.isoformat(), to_db_datetime(now),
+            (project_id, week_start.isoformat(), to_db_datetime(now), boot,
              to_db_datetime(now - STALE_DIGEST_CLAIM)))
         return changed == 1
 
@@ -721,22 +908,38 @@ class SqliteStorage(Storage):
                 "DELETE FROM digests WHERE project_id = ? AND week_start = ? "
                 "AND status = 'sending'", (project_id, week_start.isoformat()))
 
+    async def start_digest_send(self, project_id: int, week_start: date) -> None:
+        await self._write(
+            "UPDATE digests SET send_started_at = coalesce(send_started_at, ?) "
+            "WHERE project_id = ? AND week_start = ? AND status = 'sending'",
+            (self._now(), project_id, week_start.isoformat()))
+
+    async def release_digest_claims(self, boot: str) -> list[tuple[int, date, bool]]:
+        other_boot = "status = 'sending' AND (boot_id IS NULL OR boot_id <> ?)"
+        async with self.transaction() as db:
+            rows = await self._all(
+                db, "SELECT project_id, week_start, send_started_at IS NOT NULL FROM digests "
+                f"WHERE {other_boot} ORDER BY project_id, week_start", (boot,))
+            await db.execute(f"DELETE FROM digests WHERE {other_boot}", (boot,))
+        return [(row[0], date.fromisoformat(row[1]), bool(row[2])) for row in rows]
+
     async def reminder_projects(self, now: datetime) -> list[tuple[Project, date]]:
         if now.tzinfo is None:
             now = now.replace(tzinfo=UTC)
-        rows = await self._read_all(
-            f"SELECT {_PROJECT_COLUMNS} FROM projects p WHERE p.schedule_enabled = 1 "
-            "AND p.delivery_paused = 0 AND p.reminder_hours IS NOT NULL ORDER BY p.id")
+        schedules = await self.query_all(
+            "SELECT DISTINCT timezone, schedule_weekday, schedule_time, reminder_hours "
+            "FROM projects WHERE schedule_enabled = 1 AND delivery_paused = 0 "
+            "AND reminder_hours IS NOT NULL")
         found = []
-        for row in rows:
-            project = _project(row)
-            # The window may start in the week before the digest's (Sunday for a Monday digest).
-            for probe in (now, now + timedelta(weeks=1)):
-                week, moment = digest_moment(project, probe)
-                if moment - timedelta(hours=project.reminder_hours or 0) <= now < moment:
-                    found.append((project, week))
-                    break
-        return found
+        for timezone, weekday, at, hours in schedules:
+            week = reminder_week(timezone, weekday, _time_from_db(at), hours, now)
+            if week is None:
+                continue
+            rows = await self.query_all(
+                f"SELECT {_PROJECT_COLUMNS} FROM projects p WHERE {_ON_SCHEDULE} "
+                "AND p.reminder_hours = ?", (timezone, weekday, at, hours))
+            found += [(_project(r), week) for r in rows]
+        return sorted(found, key=lambda item: item[0].id)
 
     async def claim_reminder(self, project_id: int, week_start: date, user_id: int) -> bool:
         changed = await self._write(

@@ -80,11 +80,12 @@ async def save_values(
     outcome: EntryOutcome, source: BatchSource, update_id: int | None,
 ) -> None:
     week = outcome.week_start
-    result = await storage.save_batch(project.id, user_id, source, values, update_id=update_id)
+    before = week - timedelta(days=7)
+    result = await storage.save_batch(project.id, user_id, source, values, update_id=update_id,
+                                      read_weeks=(before, week))
     outcome.batch_id = result.batch_id
     outcome.duplicate = result.duplicate
-    previous = await week_values(storage, project.id, week - timedelta(days=7))
-    current = await week_values(storage, project.id, week)
+    previous, current = result.weeks[before], result.weeks[week]
     for value in values:
         outcome.saved.append(SavedValue(
             metric=value.metric, value=value.value,
@@ -96,11 +97,6 @@ async def save_values(
         key: derived for key, derived in compute_derived(current, previous or None).items()
         if key not in typed and set(derived.inputs) & {v.metric for v in values}
     }
-
-
-async def week_values(storage: Storage, project_id: int, week: date) -> dict[str, float]:
-    rows = await storage.get_values(project_id, since=week, until=week)
-    return {row.metric: row.value for row in rows}
 
 
 async def guided_metrics(storage: Storage, project_id: int) -> list[str]:

@@ -53,8 +53,12 @@ def to_state(plan: ImportPlan) -> list[list[Any]]:
 
 
 async def apply_import(storage: Storage, project_id: int, user_id: int,
-                       rows: list[list[Any]]) -> int:
+                       rows: list[list[Any]], *, key: int | None = None) -> int:
+    """Save the confirmed rows as one undoable batch. `key` (the update_id of the upload
+    that made the preview) makes it idempotent: confirming the same preview again, after a
+    redelivery or a double tap, returns the batch saved the first time and writes nothing."""
     values = [NewValue(date.fromisoformat(week), metric, float(value), bool(approx))
               for week, metric, value, approx in rows]
-    saved = await storage.save_batch(project_id, user_id, BatchSource.IMPORT, values)
+    saved = await storage.save_batch(project_id, user_id, BatchSource.IMPORT, values,
+                                     update_id=key)
     return saved.batch_id

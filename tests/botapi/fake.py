@@ -403,7 +403,7 @@ class Call:
 @dataclass
 class FaultRule:
     method: str  # method name (case-insensitive) or "*" for any but getUpdates
-    kind: str  # "status" | "drop" | "delay"
+    kind: str  # "status" | "drop" | "delay" | "late"
     count: int = 1
     status: int = 0
     description: str | None = None
@@ -703,9 +703,10 @@ class TelegramFake:
         """Make the next ``count`` calls of ``method`` ("*" = any but getUpdates) fail.
 
         ``error``: an HTTP code (429 uses ``retry_after``; 400/403/500/502/...),
-        ``"drop"`` (connection closed without a response) or ``"delay"`` (sleep
-        ``delay`` seconds, then handle normally). ``delay`` also applies before
-        other kinds.
+        ``"drop"`` (connection closed without a response), ``"delay"`` (sleep
+        ``delay`` seconds, then handle normally) or ``"late"`` (handle normally at
+        once, then hold the response back ``delay`` seconds: Telegram has done it,
+        the bot does not know yet). ``delay`` also applies before other kinds.
         """
         if isinstance(error, FaultRule):
             rule = error
@@ -713,6 +714,8 @@ class TelegramFake:
             rule = FaultRule(method, "drop", count, delay=delay, chat_id=chat_id)
         elif error == "delay":
             rule = FaultRule(method, "delay", count, delay=delay, chat_id=chat_id)
+        elif error == "late":
+            rule = FaultRule(method, "late", count, delay=delay, chat_id=chat_id)
         elif isinstance(error, int):
             if error == 429:
                 description = description or f"Too Many Requests: retry after {retry_after}"
@@ -990,9 +993,13 @@ class TelegramFake:
                 call.params, call.files = await self._read_params(request)
                 if token != self.token:
                     raise ApiError(401, "Unauthorized")
+                late: FaultRule | None = None
                 for rule in self.faults:
                     if rule.matches(method, call.params):
                         rule.hits += 1
+                        if rule.kind == "late":
+                            late = rule
+                            break
                         if rule.delay:
                             await asyncio.sleep(rule.delay)
                         if rule.kind == "drop":
@@ -1017,6 +1024,8 @@ class TelegramFake:
                 if isinstance(result, dict) and "message_id" in result and "chat" in result:
                     sent = self.message(result["chat"]["id"], result["message_id"])
                     call.message = sent.snapshot() if sent else None
+                if late is not None:
+                    await asyncio.sleep(late.delay)
                 return web.json_response({"ok": True, "result": result})
             except ApiError as e:
                 call.ok, call.error_code, call.description = False, e.code, e.description

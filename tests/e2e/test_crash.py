@@ -2,10 +2,12 @@
 killed with SIGKILL at chosen points and restarted, stopped with SIGTERM, backed up while it
 writes. The database is read directly with sqlite3, never through the bot.
 
-How a crash point is staged: the fake confirms an update only when the next getUpdates
-carries a higher offset. A delayed getUpdates (injected fault) therefore keeps the update
-unconfirmed while the handler runs; killing the process then makes the fake deliver the same
-update_id again to the restarted bot — exactly what Telegram does.
+How a crash point is staged: the fake confirms an update only when a getUpdates carries a
+higher offset, and the bot (`bot.polling`) sends that offset only once the update's handler
+finished. A reply held back by the fake (injected delay or drop) therefore keeps the handler —
+and the update — in flight; a delayed getUpdates keeps even a finished update unconfirmed.
+Killing the process then makes the fake deliver the same update_id again to the restarted
+bot — exactly what Telegram does.
 """
 
 from __future__ import annotations
@@ -59,23 +61,29 @@ class BotProcess:
                    LOG_LEVEL="INFO", PYTHONPATH=str(ROOT))
         return env
 
-    async def start(self) -> None:
+    async def start(self, *, wait: bool = True) -> None:
+        """Start the process; with `wait`, return once it polls for updates."""
         assert self.proc is None or self.proc.returncode is not None
         polls = len(self.fake.get_updates_calls)
         with open(self.log, "a") as log:
             log.write(f"\n===== start #{self.starts + 1}\n")
             self.proc = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "bot", "run", env=self.env(), cwd=self.workdir,
-                stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log)
+                stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log,
+                start_new_session=True)  # its own process group, with its render workers
         self.starts += 1
+        if not wait:
+            return
         await wait_for(lambda: len(self.fake.get_updates_calls) > polls
                        or self.proc.returncode is not None, 30, "the bot to start polling")
         assert self.proc.returncode is None, self.output()
         await asyncio.sleep(0.2)  # let the first long poll pass the fake's fault check
 
     async def kill(self) -> None:
+        """SIGKILL the bot and its render worker processes at once, as a container or
+        cgroup kill does (orphaned workers would outlive the test otherwise)."""
         assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
+        os.killpg(self.proc.pid, signal.SIGKILL)
         assert await asyncio.wait_for(self.proc.wait(), 10) == -signal.SIGKILL
 
     async def terminate(self) -> tuple[int, float]:
@@ -90,7 +98,8 @@ class BotProcess:
 
     async def close(self) -> None:
         if self.proc is not None and self.proc.returncode is None:
-            self.proc.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
             await self.proc.wait()
 
 
@@ -232,8 +241,8 @@ async def test_undo_command_redelivered_after_a_crash_undoes_once(bot: BotProces
 
 
 async def test_sigterm_lets_the_running_handler_finish_and_exits_0(bot: BotProcess) -> None:
-    """A stop signal while a handler is mid-way (its update already confirmed by the next
-    poll): the handler completes and its reply goes out before the process exits."""
+    """A stop signal while a handler is mid-way (its update not confirmed yet): the handler
+    completes, its reply goes out and the update is confirmed before the process exits."""
     fake = bot.fake
     await bot.start()
     fake.inject("sendMessage", "delay", delay=2.0, chat_id=USER)
@@ -242,7 +251,7 @@ async def test_sigterm_lets_the_running_handler_finish_and_exits_0(bot: BotProce
     code, took = await bot.terminate()
     assert code == 0, bot.output()
     assert took < STOP_BOUND
-    assert fake.confirmed_offset > update_id  # Telegram would not deliver it again …
+    assert fake.confirmed_offset > update_id  # confirmed on the way out: not delivered again …
     assert len(replies(fake, SAVED)) == 1  # … and it did not need to: the reply went out
     assert stored(bot.db) == ([(update_id, 0)], {"reach": 777})
     assert integrity(bot.db) == "ok"
@@ -298,3 +307,85 @@ async def test_backup_while_the_bot_writes_then_restore(bot: BotProcess,
     assert batches == [*snap_batches, (later, 0)] and values["leads"] == 5
     assert (await bot.terminate())[0] == 0
     assert integrity(bot.db) == "ok"
+
+
+async def test_an_update_is_confirmed_only_after_its_handler_finished(bot: BotProcess) -> None:
+    """Polling goes on while a handler runs (other users are answered meanwhile), but the
+    offset never passes the running update: killed mid-handler, the bot gets it again."""
+    fake = bot.fake
+    other = USER + 1
+    fake.add_user(other, "Boris", language_code="en")
+    await bot.start()
+    # The "saved" reply to USER never reaches Telegram: the connection is dropped after 30 s.
+    fake.inject("sendMessage", "drop", delay=30, chat_id=USER)
+    sends = len(fake.calls_to("sendMessage"))
+    update_id = fake.push_message(USER, "leads 19")
+    await wait_for(lambda: len(fake.calls_to("sendMessage")) > sends, 15, "the reply")
+    assert stored(bot.db) == ([(update_id, 0)], {"leads": 19})  # committed, reply in flight
+
+    # Another user's later update is handled meanwhile: handlers still run concurrently …
+    later = fake.push_message(other, "/help")
+    await wait_for(lambda: fake.bot_messages(other), 15, "the answer to the other user")
+    # … and polling goes on at a modest pace, never confirming the running update.
+    polls = len(fake.get_updates_calls)
+    await asyncio.sleep(1.0)
+    assert fake.confirmed_offset == update_id
+    assert 1 <= len(fake.get_updates_calls) - polls <= 12
+    assert {u["update_id"] for u in fake.pending_updates} == {update_id, later}
+
+    await bot.kill()
+    fake.clear_faults()
+    assert replies(fake, SAVED) == []  # the user never saw the reply
+    await restart_and_drain(bot, later)
+    assert len(replies(fake, SAVED)) == 1  # now they have …
+    assert stored(bot.db) == ([(update_id, 0)], {"leads": 19})  # … and the number is there once
+    assert len(fake.bot_messages(other)) == 2  # /help was answered again: harmless
+    code, _ = await bot.terminate()
+    assert code == 0, bot.output()
+
+
+async def test_updates_after_a_running_one_wait_for_it_before_being_confirmed(
+        bot: BotProcess) -> None:
+    """One user's entry held mid-handler, three other users' entries after it: those are
+    handled and answered at once, yet none is confirmed past the running one, so after a kill
+    all four come again — and each number is stored exactly once."""
+    fake = bot.fake
+    others = [USER + 1, USER + 2, USER + 3]
+    storage = SqliteStorage(bot.db)
+    await storage.connect()
+    for other in others:
+        fake.add_user(other, f"User {other}", language_code="en")
+        await storage.create_project(other, f"Shop {other}", "leads", "UTC", "en",
+                                     [ProjectKpi("reach")])
+    await storage.close()
+    await bot.start()
+    fake.inject("sendMessage", "drop", delay=30, chat_id=USER)
+    first = fake.push_message(USER, "reach 100")
+    await wait_for(lambda: fake.calls_to("sendMessage"), 15, "the first reply")
+    rest = [fake.push_message(other, f"reach {other}") for other in others]
+    await wait_for(lambda: all(saved_replies(fake, other) == 1 for other in others), 15,
+                   "the later users' replies")
+    await asyncio.sleep(0.5)
+    assert fake.confirmed_offset == first
+    batches = stored_batches(bot.db)
+    assert sorted(batches) == sorted([first, *rest])
+
+    await bot.kill()
+    fake.clear_faults()
+    await restart_and_drain(bot, max(rest))
+    assert stored_batches(bot.db) == batches  # every update written once …
+    assert saved_replies(fake, USER) == 1  # … and answered: the first one now, …
+    assert all(saved_replies(fake, other) == 2 for other in others)  # … the others again
+    with contextlib.closing(sqlite3.connect(bot.db)) as conn:
+        values = conn.execute("SELECT value FROM weekly_values ORDER BY value").fetchall()
+    assert values == [(100,), *((other,) for other in others)]
+    assert (await bot.terminate())[0] == 0
+
+
+def saved_replies(fake: TelegramFake, user: int) -> int:
+    return sum(1 for m in fake.bot_messages(user) if m.text and SAVED in m.text)
+
+
+def stored_batches(db: Path) -> list[int]:
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        return [row[0] for row in conn.execute("SELECT update_id FROM batches ORDER BY id")]

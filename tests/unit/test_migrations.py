@@ -115,3 +115,33 @@ async def test_damaged_file_is_refused(tmp_path: Path) -> None:
     path.write_bytes(b"this is not a database" * 500)
     with pytest.raises(IntegrityCheckError):
         await SqliteStorage(path).connect()
+
+
+async def test_last_digest_week_is_backfilled_and_kept_by_triggers(tmp_path: Path) -> None:
+    """0006: projects.last_digest_week (what the scheduler's tick narrows on) is the newest
+    week with a sent digest, for old rows and for every later write to digests."""
+    path = tmp_path / "v5.db"
+    migrations = load_migrations()
+    async with aiosqlite.connect(path, isolation_level=None) as db:
+        await migrate(db, migrations[:5])
+        await db.execute("INSERT INTO projects (id, name, goal, timezone, language, created_at) "
+                         "VALUES (1, 'a', 'leads', 'UTC', 'ru', '2026-01-01'), "
+                         "(2, 'b', 'leads', 'UTC', 'ru', '2026-01-01')")
+        await db.execute("INSERT INTO digests (project_id, week_start, status, claimed_at) "
+                         "VALUES (1, '2026-11-16', 'sent', 'x'), (1, '2026-11-23', 'sending', "
+                         "'x'), (2, '2026-11-09', 'sending', 'x')")
+        await migrate(db, migrations)
+
+        async def weeks() -> list[tuple]:
+            async with db.execute("SELECT id, last_digest_week FROM projects ORDER BY id") as c:
+                return [tuple(r) for r in await c.fetchall()]
+
+        assert await weeks() == [(1, "2026-11-16"), (2, "")]
+        await db.execute("UPDATE digests SET status = 'sent' WHERE project_id = 1 "
+                         "AND week_start = '2026-11-23'")
+        await db.execute("INSERT INTO digests (project_id, week_start, status, claimed_at) "
+                         "VALUES (2, '2026-10-05', 'sent', 'x')")
+        assert await weeks() == [(1, "2026-11-23"), (2, "2026-10-05")]
+        await db.execute("INSERT INTO digests (project_id, week_start, status, claimed_at) "
+                         "VALUES (1, '2026-11-02', 'sent', 'x')")  # older: no step back
+        assert await weeks() == [(1, "2026-11-23"), (2, "2026-10-05")]

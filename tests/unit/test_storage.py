@@ -446,6 +446,22 @@ async def test_duplicate_update_id(storage: SqliteStorage) -> None:
     assert a.batch_id != b.batch_id
 
 
+async def test_save_batch_reads_weeks_back_in_the_same_transaction(
+        storage: SqliteStorage) -> None:
+    project = await new_project(storage)
+    before = W1 - timedelta(days=7)
+    await storage.save_batch(project.id, OWNER, MSG, [NewValue(before, "reach", 80),
+                                                      NewValue(W1, "leads", 3)])
+    saved = await storage.save_batch(project.id, OWNER, MSG, [NewValue(W1, "reach", 100)],
+                                     update_id=7, read_weeks=(before, W1))
+    assert saved.weeks == {before: {"reach": 80}, W1: {"reach": 100, "leads": 3}}
+    again = await storage.save_batch(project.id, OWNER, MSG, [NewValue(W1, "reach", 5)],
+                                     update_id=7, read_weeks=(W1,))
+    assert again.duplicate and again.weeks == {W1: {"reach": 100, "leads": 3}}
+    plain = await storage.save_batch(project.id, OWNER, MSG, [NewValue(W1, "reach", 1)])
+    assert plain.weeks == {}
+
+
 async def test_same_metric_twice_in_batch_last_wins(storage: SqliteStorage) -> None:
     project = await new_project(storage)
     saved = await storage.save_batch(project.id, OWNER, MSG, [
