@@ -93,7 +93,7 @@ async def serve_bot(url: str, db: str, timing: Timing) -> None:
     dispatcher.update.outer_middleware._middlewares.insert(0, timing)
     bot = create_bot(TOKEN, url)
     poller = Poller(dispatcher, bot, allowed_updates=dispatcher.resolve_used_update_types(),
-                    timeout=1)
+                    timeout=1, journal=storage)
     settle_heap()
     task = asyncio.create_task(poller.run())
     try:

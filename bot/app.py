@@ -58,7 +58,8 @@ async def run(settings: Settings) -> None:
                                    delivery=delivery)
     dispatcher.workflow_data["scheduler"] = scheduler
     dispatcher.startup.register(on_startup)
-    poller = Poller(dispatcher, bot, allowed_updates=dispatcher.resolve_used_update_types())
+    poller = Poller(dispatcher, bot, allowed_updates=dispatcher.resolve_used_update_types(),
+                    journal=storage)
     stop_on_signals(poller)
     hook_data = {"dispatcher": dispatcher, "bots": (bot,), **dispatcher.workflow_data}
     try:

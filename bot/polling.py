@@ -18,6 +18,12 @@ updates, so a handler that is still running when 100 later updates arrive delays
 after them; it never loses them. A handler running longer than MAX_HOLD seconds (hung, which
 no handler should be) stops holding the offset back, so it cannot stall the bot for good.
 
+Telegram learns the offset only with the next getUpdates, so a crash can also bring back
+updates that were already handled. With a `journal` (the storage), every finished update is
+remembered durably until Telegram confirmed it, and such updates are skipped after a restart:
+a handler that is not idempotent by itself (/new, an invite, a setting) runs once per update,
+unless the process dies in the instant between its end and that note.
+
 Network and API errors are retried with aiogram's backoff. `stop()` (the signal handlers in
 `bot.app` call it) ends `run()` at once, without taking further updates; the caller lets the
 running handlers finish (`running()`), then `confirm()` tells Telegram what was handled.
@@ -30,7 +36,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from aiogram import Bot, Dispatcher
 from aiogram.methods import GetUpdates, TelegramMethod
@@ -45,6 +51,17 @@ BUSY_POLL_INTERVAL = 0.2  # seconds between polls that only bring updates still 
 CONFIRM_TIMEOUT = 5  # seconds for the last getUpdates that confirms the handled updates
 MAX_HOLD = 300.0  # seconds a running handler may keep later updates unconfirmed
 BACKOFF = BackoffConfig(min_delay=1.0, max_delay=5.0, factor=1.3, jitter=0.1)  # aiogram's
+JOURNAL_PRUNE_INTERVAL = 30.0  # seconds between deletions of confirmed journal entries
+
+
+class UpdateJournal(Protocol):
+    """Durable note of handled updates (`storage.base.Storage` implements it)."""
+
+    async def mark_update_handled(self, update_id: int) -> None: ...
+
+    async def handled_updates(self) -> set[int]: ...
+
+    async def forget_updates_below(self, update_id: int) -> None: ...
 
 
 class Poller:
@@ -53,13 +70,15 @@ class Poller:
     def __init__(self, dispatcher: Dispatcher, bot: Bot, *,
                  allowed_updates: list[str] | None = None, timeout: int = POLL_TIMEOUT,
                  backoff: BackoffConfig = BACKOFF, max_hold: float = MAX_HOLD,
-                 **data: Any) -> None:
+                 journal: UpdateJournal | None = None, **data: Any) -> None:
         self.dispatcher = dispatcher
         self.bot = bot
         self.allowed_updates = allowed_updates
         self.timeout = timeout
         self.backoff = backoff
         self.max_hold = max_hold
+        self.journal = journal
+        self._pruned_at = -JOURNAL_PRUNE_INTERVAL  # monotonic time of the last journal pruning
         self.data = data  # extra keyword data for handlers, as start_polling's **kwargs
         self._tasks: dict[int, asyncio.Task[None]] = {}  # update_id -> its running handler
         self._started: dict[int, float] = {}  # update_id -> when its handler started
@@ -88,6 +107,8 @@ class Poller:
         """Poll and dispatch until `stop()`. Handlers still running are left to the caller."""
         backoff = Backoff(self.backoff)
         failed = False
+        if self.journal is not None:
+            self._finished |= await self.journal.handled_updates()
         log.info("polling for updates (allowed: %s)", self.allowed_updates or "all")
         while not self._stop.is_set():
             try:
@@ -105,6 +126,8 @@ class Poller:
                 log.info("connection established (tryings = %d)", backoff.counter)
                 backoff.reset()
                 failed = False
+            if updates:  # handled before a restart or not: the offset may pass them now
+                self._next = max(self._next or 0, updates[-1].update_id + 1)
             fresh = [u for u in updates if not self._known(u.update_id)]
             for update in fresh:
                 self._start(update)
@@ -148,14 +171,26 @@ class Poller:
         request_timeout = int(self.bot.session.timeout + self.timeout)
         updates = await self.bot(method, request_timeout=request_timeout)
         self._confirmed = offset
+        await self._prune_journal()
         return updates
+
+    async def _prune_journal(self) -> None:
+        offset = self._confirmed
+        if (self.journal is None or offset is None
+                or time.monotonic() - self._pruned_at < JOURNAL_PRUNE_INTERVAL):
+            return
+        self._pruned_at = time.monotonic()
+        try:
+            await self.journal.forget_updates_below(offset)
+        except Exception:  # only housekeeping: try again next time
+            log.exception("could not prune the update journal")
 
     def _start(self, update: Update) -> None:
         update_id = update.update_id
         task = asyncio.create_task(self._handle(update), name=f"update-{update_id}")
         self._tasks[update_id] = task
         self._started[update_id] = time.monotonic()
-        self._next = update_id + 1
+        self._next = max(self._next or 0, update_id + 1)
         task.add_done_callback(lambda done: self._finish(update_id, done))
 
     async def _handle(self, update: Update) -> None:
@@ -165,6 +200,11 @@ class Poller:
                 await self.dispatcher.silent_call_request(self.bot, response)
         except Exception:
             log.exception("update %d: handling failed", update.update_id)
+        if self.journal is not None:
+            try:
+                await self.journal.mark_update_handled(update.update_id)
+            except Exception:  # then a crash could bring it back: the old at-least-once
+                log.exception("update %d: could not note it as handled", update.update_id)
 
     def _finish(self, update_id: int, task: asyncio.Task[None]) -> None:
         self._tasks.pop(update_id, None)

@@ -222,6 +222,19 @@ class Storage(ABC):
         so those digests are due again. Returns (project_id, week_start, send_started) of
         each released claim."""
 
+    # --- the update journal (see bot.polling) ---------------------------------------------------
+    @abstractmethod
+    async def mark_update_handled(self, update_id: int) -> None:
+        """Remember that the handler of this update finished."""
+
+    @abstractmethod
+    async def handled_updates(self) -> set[int]:
+        """Every update remembered as handled and not yet forgotten."""
+
+    @abstractmethod
+    async def forget_updates_below(self, update_id: int) -> None:
+        """Telegram confirmed everything below `update_id`: those need no remembering."""
+
     @abstractmethod
     async def reminder_projects(self, now: datetime) -> list[tuple[Project, date]]:
         """Projects inside their reminder window — `reminder_hours` before this week's digest

@@ -923,6 +923,18 @@ class SqliteStorage(Storage):
             await db.execute(f"DELETE FROM digests WHERE {other_boot}", (boot,))
         return [(row[0], date.fromisoformat(row[1]), bool(row[2])) for row in rows]
 
+    async def mark_update_handled(self, update_id: int) -> None:
+        await self.in_transaction(
+            _rowcount, "INSERT OR IGNORE INTO handled_updates (update_id, handled_at) "
+            "VALUES (?, ?)", (update_id, self._now()))
+
+    async def handled_updates(self) -> set[int]:
+        return {r[0] for r in await self.query_all("SELECT update_id FROM handled_updates")}
+
+    async def forget_updates_below(self, update_id: int) -> None:
+        await self.in_transaction(
+            _rowcount, "DELETE FROM handled_updates WHERE update_id < ?", (update_id,))
+
     async def reminder_projects(self, now: datetime) -> list[tuple[Project, date]]:
         if now.tzinfo is None:
             now = now.replace(tzinfo=UTC)

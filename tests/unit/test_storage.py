@@ -695,3 +695,12 @@ async def test_undo_redelivered_with_the_same_update_id_undoes_once(
     assert await values_of(storage, project.id) == {(W1, "leads"): 10}
     assert (await storage.undo_last_batch(project.id, OWNER, update_id=78)).id == first.batch_id
     assert await values_of(storage, project.id) == {}
+
+
+async def test_update_journal(storage: SqliteStorage) -> None:
+    assert await storage.handled_updates() == set()
+    for update_id in (5, 7, 9, 7):
+        await storage.mark_update_handled(update_id)
+    assert await storage.handled_updates() == {5, 7, 9}
+    await storage.forget_updates_below(8)
+    assert await storage.handled_updates() == {9}
