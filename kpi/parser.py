@@ -114,6 +114,7 @@ _BASE_INDEX: dict[tuple[str, ...], str] = {}
 for _alias, _key in catalogue.ALIASES.items():
     _BASE_INDEX.setdefault(_name_key(_alias), _key)
 _BASE_INDEX.pop((), None)
+_BASE_LONGEST = max(len(k) for k in _BASE_INDEX)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,11 +134,13 @@ class _EntryParser:
     def __init__(self, text: str, today: date, custom: Sequence[str]) -> None:
         self.text, self.folded, self.today = text, _fold(text), today
         self.custom = tuple(custom)
-        self.index = dict(_BASE_INDEX)
-        for name in self.custom:
-            if key := _name_key(name):
-                self.index[key] = name
-        self.longest = max((len(k) for k in self.index), default=1)
+        self.index, self.longest = _BASE_INDEX, _BASE_LONGEST  # shared, never written
+        if self.custom:
+            self.index = dict(_BASE_INDEX)
+            for name in self.custom:
+                if key := _name_key(name):
+                    self.index[key] = name
+                    self.longest = max(self.longest, len(key))
         self.entry = ParsedEntry(week_start=week_start(today), period_given=False)
         self.positions: dict[str, int] = {}
 
