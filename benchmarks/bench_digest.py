@@ -22,7 +22,8 @@ from bot.services.digest import build_digest, load_digest_input
 from storage.sqlite import SqliteStorage
 
 WORKERS = 2
-SEND_RATE = 30.0
+SEND_RATE = 30.0  # Telegram's bulk limit, messages per second
+ABOUT_SIX_MINUTES = 360.0  # seconds for 10,000 digests
 
 
 def _pool(baseline: bool) -> ProcessPoolExecutor:
@@ -123,12 +124,18 @@ async def run_scaled(quick: bool) -> list[Result]:
             await fake.stop()
     methods = stats["methods"]
     messages = methods.get("sendphoto", [0])[0] + methods.get("sendmessage", [0])[0]
-    allowed = messages / SEND_RATE + 5
+    # The issue's target: 10,000 digests "within the time Telegram's limits allow (about 6
+    # minutes)", scaled to N. Telegram's ~30/s would allow messages / 30 s at the very best;
+    # the bot sends at bot.delivery.GLOBAL_PER_SECOND (29/s) to keep clear of its 429s.
+    allowed = ABOUT_SIX_MINUTES * n / 10_000
     errors = {k: v[0] for k, v in methods.items() if k.startswith("error")}
-    delivered = methods.get("sendphoto", [0])[0]
-    note = (f"N={n} due at the same minute ({due} found, due_projects {due_ms:.0f} ms), "
+    delivered, first_photo, last_photo = methods.get("sendphoto", [0, 0.0, 0.0])[:3]
+    send_rate = delivered / (last_photo - first_photo) if last_photo > first_photo else 0.0
+    note = (f"N={n} due at the same minute ({due} found, due_projects {due_ms:.0f} ms; "
+            f"at {SEND_RATE:.0f}/s Telegram allows {messages / SEND_RATE:.0f} s at best), "
             f"{sent} digests / {messages} messages sent, fake saw {delivered} photos, "
-            f"HTTP errors {errors or 0}, {delivery.concurrency} in flight; "
+            f"HTTP errors {errors or 0}, {delivery.concurrency} in flight, photos at "
+            f"{send_rate:.1f}/s from the first to the last; "
             f"peak RSS main {main_mb:.0f} MB + workers {workers_mb:.0f} MB")
     ok = sent == n and delivered == n
     return [

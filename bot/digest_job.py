@@ -37,7 +37,7 @@ from storage.models import Project, Role
 
 log = logging.getLogger(__name__)
 # Digests in flight at once: enough to keep both render workers busy while others are sent.
-CONCURRENCY = 8
+CONCURRENCY = 16
 
 
 class DigestDelivery:

@@ -14,6 +14,7 @@ from aiogram.fsm.storage.memory import SimpleEventIsolation
 from bot.access import ProjectAccessMiddleware
 from bot.config import Settings
 from bot.middlewares import CallbackAnswerOnce, ContextMiddleware
+from bot.retry import RetryRequests
 from bot.throttling import DEFAULT_COOLDOWN, ThrottlingMiddleware
 from handlers import get_routers
 from storage.base import Storage
@@ -21,6 +22,7 @@ from storage.base import Storage
 
 def create_bot(token: str, api_url: str) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_url))
+    session.middleware(RetryRequests())
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 

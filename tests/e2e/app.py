@@ -14,7 +14,7 @@ from bot.commands import register_commands
 from bot.config import Settings
 from bot.delivery import RateLimiter
 from bot.digest_job import DigestDelivery
-from bot.factory import create_dispatcher
+from bot.factory import create_bot, create_dispatcher
 from bot.reminder_job import ReminderJob
 from bot.rendering import Renderer
 from storage import open_storage
@@ -48,7 +48,9 @@ async def running_app(fake: TelegramFake, db_path: Path, *, default_language: st
     dispatcher = create_dispatcher(settings, storage, SqliteFsmStorage(storage),
                                    throttle_seconds=throttle_seconds, renderer=renderer)
     try:
-        async with run_bot(fake, dispatcher, raise_handler_errors=raise_handler_errors) as bot:
+        # The production Bot (create_bot: HTML by default, bounded retries of replies).
+        async with run_bot(fake, dispatcher, bot=create_bot(fake.token, fake.url),
+                           raise_handler_errors=raise_handler_errors) as bot:
             limiter = RateLimiter(per_second=1000, private_interval=0, group_interval=0)
             delivery = DigestDelivery(bot, storage, renderer, limiter)
             dispatcher.workflow_data["delivery"] = delivery

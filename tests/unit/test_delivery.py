@@ -105,7 +105,8 @@ async def test_real_limiter_spaces_messages_in_real_time():
     start = loop.time()
     for chat in range(1, 6):
         await limiter.wait(chat)
-    assert loop.time() - start >= 4 * 0.05 * 0.9
+    # one send per 50 ms slot: five sends reach at least into the fifth slot
+    assert loop.time() - start >= 3 * 0.05 * 0.9
 
 
 class Calls:
@@ -176,3 +177,30 @@ async def test_every_attempt_waits_for_the_limiter(vt: VirtualTime):
     await send_with_retry(5, call, limiter=limiter, base_delay=0.25)
     # backoff 0.25 s, then the per-chat interval still owes 0.75 s
     assert vt.sleeps == pytest.approx([0.25, 0.75])
+
+
+async def test_a_chat_held_back_does_not_stall_the_other_chats(monkeypatch):
+    """A second message to one chat (or a retry after a 429) waits for that chat's interval;
+    the slots before it go to other chats, and no two sends share a slot."""
+    wakes: dict[int, list[float]] = {}
+
+    async def sleep(delay: float) -> None:  # the clock stands still; record wake-up times
+        await asyncio.sleep(0)
+
+    monkeypatch.setattr(bot.delivery, "asyncio",
+                        types.SimpleNamespace(sleep=sleep, Lock=asyncio.Lock))
+    limiter = RateLimiter(per_second=10, private_interval=1.0, clock=lambda: 100.0)
+
+    async def send(chat: int) -> None:  # the slot it got: its chat's next time minus 1 s
+        await limiter.wait(chat)
+        wakes.setdefault(chat, []).append(limiter._next_chat[chat] - 1.0)
+
+    await send(7)
+    await send(7)  # held back by its chat: one second later
+    for chat in range(1, 6):
+        await send(chat)
+    assert wakes[7] == pytest.approx([100.0, 101.0])
+    others = [wakes[c][0] for c in range(1, 6)]
+    assert others == pytest.approx([100.1, 100.2, 100.3, 100.4, 100.5])  # not after 101
+    starts = [t for ts in wakes.values() for t in ts]
+    assert len({round(t, 6) for t in starts}) == len(starts)  # one send per slot
