@@ -15,6 +15,7 @@ No tight_layout: the geometry below is fixed in pixels.
 
 from __future__ import annotations
 
+import functools
 import math
 import struct
 import threading
@@ -26,6 +27,8 @@ import matplotlib
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties, findfont, get_font
+from matplotlib.ft2font import FT2Font
 from matplotlib.lines import TICKDOWN
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import ScaledTranslation, blended_transform_factory
@@ -70,8 +73,20 @@ def change_colour(change_pct: float | None, direction: str) -> str:
 
 
 def shorten(text: str, limit: int) -> str:
-    text = " ".join(text.split())
+    text = " ".join(drawable(text).split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+@functools.cache
+def _glyph_font() -> FT2Font:
+    return get_font(findfont(FontProperties(family=style.FONT_FAMILY)))
+
+
+def drawable(text: str) -> str:
+    """`text` without the characters the chart font has no glyph for (emoji in a project's
+    name): they would print as empty boxes. Spaces stay."""
+    font = _glyph_font()
+    return "".join(c for c in text if c.isspace() or font.get_char_index(ord(c)))
 
 
 def window(panel: Panel, max_weeks: int | None) -> tuple[list[date], list[float | None]]:

@@ -96,7 +96,7 @@ def alert_message(alert: Alert, metric: MetricSeries | str, lang: str) -> str:
     def move_of(pct: float | None) -> str:
         return "up" if (pct or 0) > 0 else "down"
 
-    common = {"metric": _subject(key, name, lang)}
+    common = {"metric": _subject(key, name, lang), "gender": gender}
     kind = alert.kind
     if kind in ("wow_drop", "below_baseline"):
         move = move_of(p["wow_pct"] if kind == "wow_drop" else p["vs_baseline_pct"])

@@ -397,3 +397,13 @@ def test_any_series_analyses_and_renders(key, values, den, target):
             assert item["status"] in {"ok", "warning", "critical", "no_data"}
             for alert in item["alerts"]:
                 assert alert["message"].endswith(".")
+
+
+def test_english_verbs_agree_with_plural_metric_names() -> None:
+    below = Alert("below_baseline", "warning", {"wow_pct": -30, "vs_baseline_pct": -25,
+                                                "value": 10, "previous": 15, "baseline": 14})
+    assert alert_message(below, "leads", "en").startswith("Leads are 25% below")
+    assert alert_message(below, "reach", "en").startswith("Reach is 25% below")
+    target = Alert("below_target", "warning", {"value": 10, "target": 20})
+    assert alert_message(target, "followers", "en").startswith("Followers are below target")
+    assert alert_message(target, "cpl", "en").startswith("CPL is below target")

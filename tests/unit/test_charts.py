@@ -274,3 +274,12 @@ def test_pyplot_is_never_imported() -> None:
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr
+
+
+def test_emoji_in_user_names_are_left_out_not_drawn_as_boxes(recwarn) -> None:
+    emoji_chart = DigestChart(title="🚀 Кофейня 📞", subtitle="Неделя 24–30 ноября", lang="ru",
+                              panels=[panel("🔥 Лиды с рилсов")])
+    render_digest(emoji_chart)
+    assert not [w for w in recwarn if "missing from font" in str(w.message)]
+    fig = build_digest_figure(emoji_chart)
+    assert titles(fig) == ["Лиды с рилсов"]

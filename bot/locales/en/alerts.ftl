@@ -1,17 +1,29 @@
 ## Alerts of the weekly analysis (kpi/alerts_text.py). Numbers arrive pre-formatted.
-## $gender is used by Russian only.
+## $gender: m, f (Russian only) or pl, which English verbs agree with ("Leads are").
 
 alert-verb-down = fell
 alert-verb-up = rose
-alert-verb-down-steadily = is falling
-alert-verb-up-steadily = is rising
+alert-verb-down-steadily = { $gender ->
+    [pl] are falling
+   *[other] is falling
+}
+alert-verb-up-steadily = { $gender ->
+    [pl] are rising
+   *[other] is rising
+}
 alert-wow_drop =
-    { $metric } { $verb } { $change } week over week ({ $value } vs { $previous }) and is { $baseline_change } { $move ->
+    { $metric } { $verb } { $change } week over week ({ $value } vs { $previous }) and { $gender ->
+        [pl] are
+       *[other] is
+    } { $baseline_change } { $move ->
         [up] above
        *[down] below
     } the 4-week median ({ $baseline })
 alert-below_baseline =
-    { $metric } is { $baseline_change } { $move ->
+    { $metric } { $gender ->
+        [pl] are
+       *[other] is
+    } { $baseline_change } { $move ->
         [up] above
        *[down] below
     } the 4-week median: { $value } vs { $baseline }
@@ -20,7 +32,10 @@ alert-streak =
         [up] up
        *[down] down
     } { $count } weeks in a row: { $start } → { $value } ({ $change })
-alert-outlier = { $metric } is unusual for this project: { $value } against a typical { $median } ({ $change })
+alert-outlier = { $metric } { $gender ->
+        [pl] are
+       *[other] is
+    } unusual for this project: { $value } against a typical { $median } ({ $change })
 alert-trend =
     { $metric }: a steady { $move ->
         [up] upward
@@ -28,8 +43,14 @@ alert-trend =
     } trend over the last { $count } weeks, { $slope } a week on average (Mann–Kendall p { $p })
 alert-below_target =
     { $ceiling ->
-        [yes] { $metric } is above its ceiling: { $value } vs at most { $target }
-       *[no] { $metric } is below target: { $value } vs { $target } ({ $progress } of the goal)
+        [yes] { $metric } { $gender ->
+            [pl] are
+           *[other] is
+        } above its ceiling: { $value } vs at most { $target }
+       *[no] { $metric } { $gender ->
+            [pl] are
+           *[other] is
+        } below target: { $value } vs { $target } ({ $progress } of the goal)
     }
 alert-missing =
     { $entered ->
