@@ -1,4 +1,10 @@
-"""/add: asks for each of the project's metrics in turn, saves them as one batch."""
+"""/add: asks for each of the project's metrics in turn, saves them as one batch.
+
+Each step remembers the update that made it (`step_update` in the dialog data), so an answer
+or a Skip that Telegram delivers again after a crash is not applied twice (which would file
+the number under the next metric); the batch is saved under the last step's update_id and
+answered before the dialog is closed, so a crash in between neither loses nor repeats it.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ from datetime import date, timedelta
 from aiogram import Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.access import permitted
@@ -88,45 +94,52 @@ async def ask_next(message: Message, state: FSMContext, t: Translator) -> bool:
 
 @router.message(StateFilter(GuidedEntry.value), PLAIN_TEXT)
 async def got_value(message: Message, state: FSMContext, t: Translator,
-                    storage: Storage) -> None:
+                    storage: Storage, event_update: Update) -> None:
     number = parse_number(message.text or "")
     if number is None or number.value < 0:
         await message.answer(t("add-bad-number"))
         return
     data = await state.get_data()
-    values = dict(data["values"])
-    values[data["metrics"][data["index"]]] = number.value
-    await state.update_data(values=values, index=data["index"] + 1)
+    if data.get("step_update") != event_update.update_id and data["index"] < len(data["metrics"]):
+        values = dict(data["values"])
+        values[data["metrics"][data["index"]]] = number.value
+        await state.update_data(values=values, index=data["index"] + 1,
+                                step_update=event_update.update_id)
     if not await ask_next(message, state, t):
-        await finish(message, state, t, storage, message.from_user.id)
+        await finish(message, state, t, storage, message.from_user.id, event_update.update_id)
 
 
 @router.callback_query(StateFilter(GuidedEntry.value), AddCb.filter())
 async def step_button(query: CallbackQuery, callback_data: AddCb, state: FSMContext,
-                      t: Translator, storage: Storage) -> None:
+                      t: Translator, storage: Storage, event_update: Update) -> None:
     await query.message.edit_reply_markup(reply_markup=None)
     data = await state.get_data()
     if callback_data.action == "skip":
-        await state.update_data(index=data["index"] + 1)
+        if data.get("step_update") != event_update.update_id:
+            await state.update_data(index=data["index"] + 1, step_update=event_update.update_id)
         if await ask_next(query.message, state, t):
             return
-    await finish(query.message, state, t, storage, query.from_user.id)
+    await finish(query.message, state, t, storage, query.from_user.id, event_update.update_id)
 
 
 async def finish(message: Message, state: FSMContext, t: Translator, storage: Storage,
-                 user_id: int) -> None:
+                 user_id: int, update_id: int) -> None:
     data = await state.get_data()
-    await state.clear()
     if not data["values"]:
+        await state.clear()
         await message.answer(t("add-nothing"))
         return
     if not await permitted(message, storage, t, user_id, data["project_id"], "editor"):
+        await state.clear()
         return
     project = await storage.get_project(data["project_id"])
     week = date.fromisoformat(data["week"])
     outcome = EntryOutcome(parsed=ParsedEntry(week_start=week, period_given=True, values=[],
                                               unknown=[], problems=[]), week_start=week)
     values = [NewValue(week, key, value) for key, value in data["values"].items()]
-    await save_values(storage, project, user_id, values, outcome, BatchSource.GUIDED, None)
+    await save_values(storage, project, user_id, values, outcome, BatchSource.GUIDED, update_id)
     await message.answer(outcome_text(outcome, t),
                          reply_markup=undo_keyboard(project.id, outcome.batch_id, t))
+    # Only now: a crash before this brings the same update back to this dialog, which saves
+    # it once (same update_id) and answers.
+    await state.clear()

@@ -438,3 +438,35 @@ def saved_replies(fake: TelegramFake, user: int) -> int:
 def stored_batches(db: Path) -> list[int]:
     with contextlib.closing(sqlite3.connect(db)) as conn:
         return [row[0] for row in conn.execute("SELECT update_id FROM batches ORDER BY id")]
+
+
+async def test_a_guided_step_redelivered_after_a_crash_is_applied_once(bot: BotProcess) -> None:
+    """/add asks reach, then leads. Killed after the answer for reach was taken but before
+    the next question went out, the restarted bot gets the answer again: it must not be filed
+    as leads. Killed again after the batch was saved but before the summary went out, the
+    batch is there once and the user still gets the summary."""
+    fake = bot.fake
+    await bot.start()
+    await send_and_wait(fake, "/add", "(1/2)")
+    fake.inject("getUpdates", "delay", delay=30)
+    fake.inject("sendMessage", "drop", delay=30, chat_id=USER)
+    sends = len(fake.calls_to("sendMessage"))
+    answer = fake.push_message(USER, "100")
+    await wait_for(lambda: len(fake.calls_to("sendMessage")) > sends, 15, "the next question")
+    await bot.kill()
+    fake.clear_faults()
+    await restart_and_drain(bot, answer)
+    assert [m for m in fake.bot_messages(USER) if m.text and "(2/2)" in m.text]
+
+    fake.inject("getUpdates", "delay", delay=30)
+    fake.inject("sendMessage", "drop", delay=30, chat_id=USER)
+    sends = len(fake.calls_to("sendMessage"))
+    last = fake.push_message(USER, "17")
+    await wait_for(lambda: len(fake.calls_to("sendMessage")) > sends, 15, "the summary")
+    await bot.kill()
+    fake.clear_faults()
+    assert stored(bot.db) == ([(last, 0)], {"reach": 100, "leads": 17})
+    await restart_and_drain(bot, last)
+    assert stored(bot.db) == ([(last, 0)], {"reach": 100, "leads": 17})
+    assert len(replies(fake, SAVED)) == 1
+    assert (await bot.terminate())[0] == 0
