@@ -7,7 +7,7 @@ from typing import Any
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.access import permitted
@@ -104,12 +104,13 @@ async def edit_kpis(message: Message, state: FSMContext, t: Translator, storage:
 
 @router.callback_query(StateFilter(Onboarding.kpis), KpiCb.filter(F.action == "toggle"))
 async def toggle_kpi(query: CallbackQuery, callback_data: KpiCb, state: FSMContext,
-                     t: Translator) -> None:
+                     t: Translator, event_update: Update) -> None:
     data = await state.get_data()
-    if not kpi_picker.toggle(data, callback_data.index):
-        await query.answer(t("stale-button"), show_alert=True)
-        return
-    await state.update_data(selected=data["selected"])
+    if data.get("step_update") != event_update.update_id:  # redelivered: toggled already
+        if not kpi_picker.toggle(data, callback_data.index):
+            await query.answer(t("stale-button"), show_alert=True)
+            return
+        await state.update_data(selected=data["selected"], step_update=event_update.update_id)
     await query.message.edit_reply_markup(reply_markup=kpi_picker.picker_keyboard(data, t))
 
 
@@ -170,25 +171,30 @@ def _plain(value: float) -> str:
 
 @router.message(StateFilter(Onboarding.targets), TEXT)
 async def got_target(message: Message, state: FSMContext, t: Translator,
-                     storage: Storage) -> None:
+                     storage: Storage, event_update: Update) -> None:
     number = parse_number(message.text or "")
     if number is None or number.value < 0:
         await message.answer(t("targets-bad-number"))
         return
     data = await state.get_data()
-    targets = dict(data["targets"])
-    targets[data["selected"][data["target_index"]]] = number.value
-    await state.update_data(targets=targets, target_index=data["target_index"] + 1)
+    index = data["target_index"]
+    # A redelivered answer (crash before the next question) is not given to the next KPI.
+    if data.get("step_update") != event_update.update_id and index < len(data["selected"]):
+        targets = dict(data["targets"])
+        targets[data["selected"][index]] = number.value
+        await state.update_data(targets=targets, target_index=index + 1,
+                                step_update=event_update.update_id)
     await ask_target(message, state, t, storage, message.from_user.id)
 
 
 @router.callback_query(StateFilter(Onboarding.targets), TargetCb.filter())
 async def skip_target(query: CallbackQuery, callback_data: TargetCb, state: FSMContext,
-                      t: Translator, storage: Storage) -> None:
+                      t: Translator, storage: Storage, event_update: Update) -> None:
     data = await state.get_data()
-    next_index = len(data["selected"]) if callback_data.action == "skip_all" else (
-        data["target_index"] + 1)
-    await state.update_data(target_index=next_index)
+    if data.get("step_update") != event_update.update_id:  # a redelivered Skip skips once
+        next_index = len(data["selected"]) if callback_data.action == "skip_all" else (
+            data["target_index"] + 1)
+        await state.update_data(target_index=next_index, step_update=event_update.update_id)
     await query.message.edit_reply_markup(reply_markup=None)
     await ask_target(query.message, state, t, storage, query.from_user.id)
 

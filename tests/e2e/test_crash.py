@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import sqlite3
@@ -24,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from handlers.callbacks import GoalCb, KpiCb
 from storage.models import ProjectKpi
 from storage.sqlite import SqliteStorage
 from tests.botapi.fake import TelegramFake
@@ -469,4 +471,51 @@ async def test_a_guided_step_redelivered_after_a_crash_is_applied_once(bot: BotP
     await restart_and_drain(bot, last)
     assert stored(bot.db) == ([(last, 0)], {"reach": 100, "leads": 17})
     assert len(replies(fake, SAVED)) == 1
+    assert (await bot.terminate())[0] == 0
+
+
+def dialog_data(db: Path) -> dict:
+    with contextlib.closing(sqlite3.connect(db)) as conn, conn:
+        row = conn.execute("SELECT data FROM fsm WHERE user_id = ?", (USER,)).fetchone()
+    return json.loads(row[0]) if row else {}
+
+
+def last_with_buttons(fake: TelegramFake, prefix: str) -> tuple[object, list[str]]:
+    """The newest bot message whose buttons carry callback data starting with `prefix`."""
+    for message in reversed(fake.bot_messages(USER)):
+        data = [b.get("callback_data", "") for row in message.inline_keyboard for b in row]
+        if any(d.startswith(prefix) for d in data):
+            return message, [d for d in data if d.startswith(prefix)]
+    raise AssertionError(f"no message with {prefix!r} buttons")
+
+
+async def test_a_kpi_toggle_redelivered_after_a_crash_is_applied_once(bot: BotProcess) -> None:
+    """Onboarding's KPI picker: killed after a toggle was stored but before the keyboard was
+    redrawn, the restarted bot gets the tap again and must not flip the KPI back."""
+    fake = bot.fake
+    await bot.start()
+    await send_and_wait(fake, "/new", "?")
+    before = len(fake.bot_messages(USER))
+    fake.push_message(USER, "Cafe")
+    await wait_for(lambda: len(fake.bot_messages(USER)) > before, 15, "the goal question")
+    goals, goal_data = last_with_buttons(fake, GoalCb.__prefix__)
+    edits = len(fake.calls_to("editMessageText"))
+    fake.push_callback(USER, goals, goal_data[0])  # the question turns into the KPI picker
+    await wait_for(lambda: len(fake.calls_to("editMessageText")) > edits, 15, "the picker")
+    picker, toggles = last_with_buttons(fake, KpiCb(action="toggle", index=0).pack()[:-1])
+    chosen = dialog_data(bot.db)["selected"]
+    option = dialog_data(bot.db)["options"][0]
+
+    fake.inject("getUpdates", "delay", delay=30)
+    fake.inject("editMessageReplyMarkup", "drop", delay=30, chat_id=USER)
+    edits = len(fake.calls_to("editMessageReplyMarkup"))
+    tap = fake.push_callback(USER, picker, toggles[0])
+    await wait_for(lambda: len(fake.calls_to("editMessageReplyMarkup")) > edits, 15,
+                   "the redrawn keyboard")
+    await bot.kill()
+    fake.clear_faults()
+    toggled = [k for k in chosen if k != option] if option in chosen else [*chosen, option]
+    assert sorted(dialog_data(bot.db)["selected"]) == sorted(toggled)
+    await restart_and_drain(bot, tap)
+    assert sorted(dialog_data(bot.db)["selected"]) == sorted(toggled)  # not flipped back
     assert (await bot.terminate())[0] == 0
