@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-
 from aiogram import F, Router
 from aiogram.enums import ChatMemberStatus
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
@@ -16,6 +14,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.access import permitted
 from bot.i18n import Translator, get_translator
 from bot.services.channel import check_channel
+from handlers.buttons import remove_buttons
 from handlers.callbacks import ChannelCb
 from handlers.filters import PRIVATE, Magic
 from storage.base import Storage
@@ -115,7 +114,6 @@ async def offer_accepted(query: CallbackQuery, callback_data: ChannelCb, t: Tran
     if membership is None:
         await query.answer(t("no-project"), show_alert=True)
         return
-    with contextlib.suppress(TelegramBadRequest):  # a repeated tap: the buttons are gone
-        await query.message.edit_reply_markup(reply_markup=None)
+    await remove_buttons(query.message)  # a repeated tap finds them gone: fine
     await link(query.message, t, storage, membership.project.id, callback_data.chat_id,
                query.from_user.id)

@@ -9,6 +9,7 @@ from aiogram.types import CallbackQuery, Message, Update
 from bot.access import permitted
 from bot.i18n import Translator
 from bot.services.entry import record_entry
+from handlers.buttons import remove_buttons
 from handlers.callbacks import UndoCb
 from handlers.entry_view import outcome_text, undo_keyboard, unknown_text
 from handlers.filters import PLAIN_TEXT, PRIVATE
@@ -46,7 +47,7 @@ async def undo_button(query: CallbackQuery, callback_data: UndoCb, t: Translator
     if batch is None:
         await query.answer(t("undo-not-possible"), show_alert=True)
         return
-    await query.message.edit_reply_markup(reply_markup=None)
+    await remove_buttons(query.message)
     await query.message.answer(undone_text(batch, t))
 
 

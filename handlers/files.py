@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 from datetime import timedelta
 
 from aiogram import F, Router
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
@@ -28,6 +27,7 @@ from bot.services.imports import (
     plan_import,
     to_state,
 )
+from handlers.buttons import remove_buttons
 from handlers.callbacks import ImportCb
 from handlers.entry_view import undo_keyboard
 from handlers.filters import DOCUMENT, PRIVATE
@@ -167,7 +167,7 @@ async def confirm(query: CallbackQuery, state: FSMContext, t: Translator, storag
     # Telegram delivers again after a crash finds it and repeats the save (idempotent by the
     # upload's key) and the reply. One user's updates are handled one at a time (event
     # isolation), so a second tap waits for the first and then finds nothing pending.
-    await remove_buttons(query)
+    await remove_buttons(query.message)
     if not await permitted(query.message, storage, t, query.from_user.id, data["project_id"],
                            "editor"):
         await state.clear()
@@ -179,19 +179,13 @@ async def confirm(query: CallbackQuery, state: FSMContext, t: Translator, storag
     await state.clear()
 
 
-async def remove_buttons(query: CallbackQuery) -> None:
-    """Take Save/Cancel off the preview; already gone (a redelivered tap) is fine."""
-    with contextlib.suppress(TelegramBadRequest):
-        await query.message.edit_reply_markup(reply_markup=None)
-
-
 @router.callback_query(StateFilter(ImportPreview.confirm), ImportCb.filter(F.action == "cancel"))
 async def cancel(query: CallbackQuery, state: FSMContext, t: Translator) -> None:
     if not _is_pending_preview(query, await state.get_data()):
         await query.answer(t("stale-button"), show_alert=True)
         return
     await state.clear()
-    await remove_buttons(query)
+    await remove_buttons(query.message)
     await query.message.answer(t("import-cancelled"))
 
 

@@ -19,6 +19,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.access import permitted
 from bot.i18n import Translator
 from bot.services.entry import EntryOutcome, guided_metrics, save_values
+from handlers.buttons import remove_buttons
 from handlers.callbacks import AddCb, StartAddCb
 from handlers.entry_view import outcome_text, undo_keyboard
 from handlers.filters import PLAIN_TEXT, PRIVATE
@@ -112,7 +113,7 @@ async def got_value(message: Message, state: FSMContext, t: Translator,
 @router.callback_query(StateFilter(GuidedEntry.value), AddCb.filter())
 async def step_button(query: CallbackQuery, callback_data: AddCb, state: FSMContext,
                       t: Translator, storage: Storage, event_update: Update) -> None:
-    await query.message.edit_reply_markup(reply_markup=None)
+    await remove_buttons(query.message)
     data = await state.get_data()
     if callback_data.action == "skip":
         if data.get("step_update") != event_update.update_id:

@@ -12,6 +12,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.access import permitted
 from bot.i18n import Html, Translator
+from handlers.buttons import remove_buttons
 from handlers.callbacks import InviteCb, MemberCb
 from handlers.filters import PRIVATE
 from storage.base import Storage
@@ -107,7 +108,7 @@ async def change_member(query: CallbackQuery, callback_data: MemberCb, t: Transl
         return
     await storage.set_member_role(project_id, callback_data.user_id,
                                   actions[callback_data.action])
-    await query.message.edit_reply_markup(reply_markup=None)
+    await remove_buttons(query.message)
     project = await storage.get_project(project_id)
     await show_members(query.message, t, storage, Membership(project, Role.OWNER))
 

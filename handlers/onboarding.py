@@ -13,6 +13,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.access import permitted
 from bot.i18n import Translator
 from handlers import kpi_picker
+from handlers.buttons import remove_buttons
 from handlers.callbacks import GoalCb, KpiCb, TargetCb, TzCb
 from handlers.filters import PRIVATE, TEXT
 from handlers.home import send_home
@@ -195,7 +196,7 @@ async def skip_target(query: CallbackQuery, callback_data: TargetCb, state: FSMC
         next_index = len(data["selected"]) if callback_data.action == "skip_all" else (
             data["target_index"] + 1)
         await state.update_data(target_index=next_index, step_update=event_update.update_id)
-    await query.message.edit_reply_markup(reply_markup=None)
+    await remove_buttons(query.message)
     await ask_target(query.message, state, t, storage, query.from_user.id)
 
 
@@ -219,30 +220,34 @@ def timezone_keyboard(t: Translator) -> InlineKeyboardMarkup:
 
 @router.callback_query(StateFilter(Onboarding.timezone), TzCb.filter())
 async def got_timezone_button(query: CallbackQuery, callback_data: TzCb, state: FSMContext,
-                              t: Translator, storage: Storage, user: User, lang: str) -> None:
+                              t: Translator, storage: Storage, user: User, lang: str,
+                              event_update: Update) -> None:
     if not 0 <= callback_data.index < len(TIMEZONES):
         await query.answer(t("stale-button"), show_alert=True)
         return
-    await query.message.edit_reply_markup(reply_markup=None)
+    await remove_buttons(query.message)
     await create_project(query.message, state, t, storage, user, lang,
-                         TIMEZONES[callback_data.index])
+                         TIMEZONES[callback_data.index], event_update.update_id)
 
 
 @router.message(StateFilter(Onboarding.timezone), TEXT)
 async def got_timezone_text(message: Message, state: FSMContext, t: Translator,
-                            storage: Storage, user: User, lang: str) -> None:
+                            storage: Storage, user: User, lang: str,
+                            event_update: Update) -> None:
     zone = normalize_timezone(message.text or "")
     if zone is None:
         await message.answer(t("timezone-bad"), reply_markup=timezone_keyboard(t))
         return
-    await create_project(message, state, t, storage, user, lang, zone)
+    await create_project(message, state, t, storage, user, lang, zone, event_update.update_id)
 
 
 async def create_project(message: Message, state: FSMContext, t: Translator, storage: Storage,
-                         user: User, lang: str, zone: str) -> None:
+                         user: User, lang: str, zone: str, update_id: int) -> None:
     data = await state.get_data()
+    # Keyed by the update: redelivered after a crash before the dialog closed, it returns the
+    # project it made instead of a second one.
     project = await storage.create_project(
-        user.id, data["name"], data["goal"], zone, lang, kpis_from(data))
+        user.id, data["name"], data["goal"], zone, lang, kpis_from(data), update_id=update_id)
     await state.clear()
     await message.answer(t("onboarding-done", name=project.name, timezone=zone,
                            kpis=kpi_picker.selection_summary(data, t)))

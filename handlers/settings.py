@@ -9,6 +9,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.access import permitted
 from bot.i18n import Translator
+from handlers.buttons import remove_buttons
 from handlers.callbacks import TzCb
 from handlers.filters import PRIVATE, TEXT
 from handlers.onboarding import TIMEZONES, timezone_keyboard
@@ -88,7 +89,7 @@ async def timezone_button(query: CallbackQuery, callback_data: TzCb, state: FSMC
         return
     data = await state.get_data()
     await state.clear()
-    await query.message.edit_reply_markup(reply_markup=None)
+    await remove_buttons(query.message)
     await apply_timezone(query.message, t, storage, data["project_id"],
                          TIMEZONES[callback_data.index], query.from_user.id)
 

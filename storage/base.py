@@ -73,10 +73,11 @@ class Storage(ABC):
     @abstractmethod
     async def create_project(
         self, owner_id: int, name: str, goal: str, timezone: str, language: str,
-        kpis: Sequence[ProjectKpi],
+        kpis: Sequence[ProjectKpi], *, update_id: int | None = None,
     ) -> Project:
         """Create a project with its owner membership and KPIs, and make it the owner's active
-        project — all in one transaction."""
+        project — all in one transaction. With the `update_id` that asked for it, a second
+        call for the same update (redelivered after a crash) returns that project instead."""
 
     @abstractmethod
     async def get_project(self, project_id: int) -> Project | None: ...

@@ -512,14 +512,23 @@ class SqliteStorage(Storage):
     # --- projects and members ------------------------------------------------------------------
     async def create_project(
         self, owner_id: int, name: str, goal: str, timezone: str, language: str,
-        kpis: Sequence[ProjectKpi],
+        kpis: Sequence[ProjectKpi], *, update_id: int | None = None,
     ) -> Project:
         now = self._now()
         async with self.transaction() as db:
+            if update_id is not None:
+                made = await self._one(
+                    db, "SELECT p.id FROM projects p JOIN members m ON m.project_id = p.id "
+                    "WHERE p.creation_update_id = ? AND m.user_id = ?", (update_id, owner_id))
+                if made:
+                    project = await self._fetch_project(db, made[0])
+                    assert project is not None
+                    return project
             await self._touch_user(db, owner_id)
             async with db.execute(
-                "INSERT INTO projects (name, goal, timezone, language, created_at) "
-                "VALUES (?, ?, ?, ?, ?)", (name, goal, timezone, language, now),
+                "INSERT INTO projects (name, goal, timezone, language, created_at, "
+                "creation_update_id) VALUES (?, ?, ?, ?, ?, ?)",
+                (name, goal, timezone, language, now, update_id),
             ) as cursor:
                 project_id = cursor.lastrowid
             await db.execute(

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers.callbacks import GoalCb, KpiCb
+from handlers.callbacks import GoalCb, KpiCb, TargetCb, TzCb
 from storage.models import ProjectKpi
 from storage.sqlite import SqliteStorage
 from tests.botapi.fake import TelegramFake
@@ -518,4 +518,62 @@ async def test_a_kpi_toggle_redelivered_after_a_crash_is_applied_once(bot: BotPr
     assert sorted(dialog_data(bot.db)["selected"]) == sorted(toggled)
     await restart_and_drain(bot, tap)
     assert sorted(dialog_data(bot.db)["selected"]) == sorted(toggled)  # not flipped back
+    assert (await bot.terminate())[0] == 0
+
+
+def fsm_row(db: Path) -> tuple | None:
+    with contextlib.closing(sqlite3.connect(db)) as conn, conn:
+        return conn.execute("SELECT * FROM fsm WHERE user_id = ?", (USER,)).fetchone()
+
+
+def put_back_fsm_row(db: Path, row: tuple) -> None:
+    with contextlib.closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute("DELETE FROM fsm WHERE user_id = ?", (USER,))
+        conn.execute(f"INSERT INTO fsm VALUES ({', '.join('?' * len(row))})", row)
+
+
+def projects_named(db: Path, name: str) -> int:
+    with contextlib.closing(sqlite3.connect(db)) as conn, conn:
+        return conn.execute("SELECT count(*) FROM projects WHERE name = ?", (name,)).fetchone()[0]
+
+
+async def tap(fake: TelegramFake, prefix: str, what: str) -> None:
+    """Tap the first button starting with `prefix`; wait until the bot reacted."""
+    message, data = last_with_buttons(fake, prefix)
+    calls = len(fake.calls)
+    fake.push_callback(USER, message, data[0])
+    await wait_for(lambda: any(c.method.lower() in ("sendmessage", "editmessagetext")
+                               for c in fake.calls[calls:]), 15, what)
+
+
+async def test_the_last_onboarding_step_redelivered_after_a_crash_creates_one_project(
+        bot: BotProcess) -> None:
+    """The time-zone tap creates the project, then closes the dialog. Killed in between (the
+    dialog row is put back as it was, since the two commits cannot be split by a fault), the
+    redelivered tap must return the project it made, not make a second one."""
+    fake = bot.fake
+    await bot.start()
+    await send_and_wait(fake, "/new", "?")
+    before = len(fake.bot_messages(USER))
+    fake.push_message(USER, "Cafe")
+    await wait_for(lambda: len(fake.bot_messages(USER)) > before, 15, "the goal question")
+    await tap(fake, GoalCb.__prefix__, "the KPI picker")
+    await tap(fake, KpiCb(action="done").pack(), "the targets question")
+    await tap(fake, TargetCb(action="skip_all").pack(), "the time-zone question")
+    dialog = fsm_row(bot.db)
+    assert dialog is not None and "timezone" in str(dialog)
+
+    fake.inject("getUpdates", "delay", delay=30)
+    fake.inject("sendMessage", "drop", delay=30, chat_id=USER)
+    sends = len(fake.calls_to("sendMessage"))
+    zone, data = last_with_buttons(fake, TzCb.__prefix__)
+    tz_tap = fake.push_callback(USER, zone, data[0])
+    await wait_for(lambda: len(fake.calls_to("sendMessage")) > sends, 15, "the summary")
+    await bot.kill()
+    fake.clear_faults()
+    assert projects_named(bot.db, "Cafe") == 1
+    put_back_fsm_row(bot.db, dialog)  # as if the dialog had not been closed yet
+    await restart_and_drain(bot, tz_tap)
+    assert projects_named(bot.db, "Cafe") == 1
+    assert fsm_row(bot.db) is None  # the dialog is closed now
     assert (await bot.terminate())[0] == 0

@@ -704,3 +704,17 @@ async def test_update_journal(storage: SqliteStorage) -> None:
     assert await storage.handled_updates() == {5, 7, 9}
     await storage.forget_updates_below(8)
     assert await storage.handled_updates() == {9}
+
+
+async def test_create_project_is_idempotent_per_update(storage: SqliteStorage) -> None:
+    kpis = [ProjectKpi("reach")]
+    first = await storage.create_project(OWNER, "Кофейня", "leads", "UTC", "ru", kpis,
+                                         update_id=77)
+    again = await storage.create_project(OWNER, "Кофейня", "leads", "UTC", "ru", kpis,
+                                         update_id=77)
+    assert again == first
+    assert [m.project.id for m in await storage.list_memberships(OWNER)] == [first.id]
+    other = await storage.create_project(OWNER, "Кофейня", "leads", "UTC", "ru", kpis,
+                                         update_id=78)
+    plain = await storage.create_project(OWNER, "Кофейня", "leads", "UTC", "ru", kpis)
+    assert len({first.id, other.id, plain.id}) == 3

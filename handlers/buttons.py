@@ -1,0 +1,18 @@
+"""Taking a message's inline buttons away once they were used."""
+
+from __future__ import annotations
+
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import Message
+
+from handlers.errors import HARMLESS
+
+
+async def remove_buttons(message: Message) -> None:
+    """Remove the inline keyboard. Already gone — a double tap, or the same tap delivered
+    again after a restart — is fine: the handler goes on with its work."""
+    try:
+        await message.edit_reply_markup(reply_markup=None)
+    except TelegramBadRequest as exc:
+        if not any(h in exc.message.lower() for h in HARMLESS):
+            raise
