@@ -185,6 +185,22 @@ async def kill_after_reply_before_confirm(bot: BotProcess, text: str, marker: st
     return update_id
 
 
+async def kill_with_answer_in_flight(bot: BotProcess, push: Callable[[], int], *,
+                                    method: str = "sendMessage", what: str = "the reply") -> int:
+    """Push an update (`push` returns its id) and SIGKILL the bot once its answer (`method`)
+    is on the wire and Telegram has not answered: the handler is mid-way, its update
+    unconfirmed."""
+    fake = bot.fake
+    fake.inject("getUpdates", "delay", delay=30)
+    fake.inject(method, "drop", delay=30, chat_id=USER)
+    calls = len(fake.calls_to(method))
+    update_id = push()
+    await wait_for(lambda: len(fake.calls_to(method)) > calls, 15, what)
+    await bot.kill()
+    fake.clear_faults()
+    return update_id
+
+
 async def restart_and_drain(bot: BotProcess, update_id: int) -> None:
     await bot.start()
     await wait_for(lambda: bot.fake.confirmed_offset > update_id, 15,
@@ -204,13 +220,7 @@ async def test_entries_survive_crashes_and_are_never_applied_twice(bot: BotProce
     assert stored(bot.db) == ([(first, 0)], {"reach": 12500, "leads": 17})
 
     # Crash point 2: committed, the "saved" reply still on its way when the process dies.
-    fake.inject("getUpdates", "delay", delay=30)
-    fake.inject("sendMessage", "delay", delay=30, chat_id=USER)
-    sends = len(fake.calls_to("sendMessage"))
-    second = fake.push_message(USER, "leads 19")
-    await wait_for(lambda: len(fake.calls_to("sendMessage")) > sends, 15, "the reply")
-    await bot.kill()
-    fake.clear_faults()
+    second = await kill_with_answer_in_flight(bot, lambda: fake.push_message(USER, "leads 19"))
     assert len(replies(fake, SAVED)) == 2  # the user has not seen it yet
     assert stored(bot.db) == ([(first, 0), (second, 0)], {"reach": 12500, "leads": 19})
     await restart_and_drain(bot, second)
@@ -450,23 +460,13 @@ async def test_a_guided_step_redelivered_after_a_crash_is_applied_once(bot: BotP
     fake = bot.fake
     await bot.start()
     await send_and_wait(fake, "/add", "(1/2)")
-    fake.inject("getUpdates", "delay", delay=30)
-    fake.inject("sendMessage", "drop", delay=30, chat_id=USER)
-    sends = len(fake.calls_to("sendMessage"))
-    answer = fake.push_message(USER, "100")
-    await wait_for(lambda: len(fake.calls_to("sendMessage")) > sends, 15, "the next question")
-    await bot.kill()
-    fake.clear_faults()
+    answer = await kill_with_answer_in_flight(bot, lambda: fake.push_message(USER, "100"),
+                                              what="the next question")
     await restart_and_drain(bot, answer)
     assert [m for m in fake.bot_messages(USER) if m.text and "(2/2)" in m.text]
 
-    fake.inject("getUpdates", "delay", delay=30)
-    fake.inject("sendMessage", "drop", delay=30, chat_id=USER)
-    sends = len(fake.calls_to("sendMessage"))
-    last = fake.push_message(USER, "17")
-    await wait_for(lambda: len(fake.calls_to("sendMessage")) > sends, 15, "the summary")
-    await bot.kill()
-    fake.clear_faults()
+    last = await kill_with_answer_in_flight(bot, lambda: fake.push_message(USER, "17"),
+                                            what="the summary")
     assert stored(bot.db) == ([(last, 0)], {"reach": 100, "leads": 17})
     await restart_and_drain(bot, last)
     assert stored(bot.db) == ([(last, 0)], {"reach": 100, "leads": 17})
@@ -506,14 +506,9 @@ async def test_a_kpi_toggle_redelivered_after_a_crash_is_applied_once(bot: BotPr
     chosen = dialog_data(bot.db)["selected"]
     option = dialog_data(bot.db)["options"][0]
 
-    fake.inject("getUpdates", "delay", delay=30)
-    fake.inject("editMessageReplyMarkup", "drop", delay=30, chat_id=USER)
-    edits = len(fake.calls_to("editMessageReplyMarkup"))
-    tap = fake.push_callback(USER, picker, toggles[0])
-    await wait_for(lambda: len(fake.calls_to("editMessageReplyMarkup")) > edits, 15,
-                   "the redrawn keyboard")
-    await bot.kill()
-    fake.clear_faults()
+    tap = await kill_with_answer_in_flight(
+        bot, lambda: fake.push_callback(USER, picker, toggles[0]),
+        method="editMessageReplyMarkup", what="the redrawn keyboard")
     toggled = [k for k in chosen if k != option] if option in chosen else [*chosen, option]
     assert sorted(dialog_data(bot.db)["selected"]) == sorted(toggled)
     await restart_and_drain(bot, tap)
@@ -563,14 +558,9 @@ async def test_the_last_onboarding_step_redelivered_after_a_crash_creates_one_pr
     dialog = fsm_row(bot.db)
     assert dialog is not None and "timezone" in str(dialog)
 
-    fake.inject("getUpdates", "delay", delay=30)
-    fake.inject("sendMessage", "drop", delay=30, chat_id=USER)
-    sends = len(fake.calls_to("sendMessage"))
     zone, data = last_with_buttons(fake, TzCb.__prefix__)
-    tz_tap = fake.push_callback(USER, zone, data[0])
-    await wait_for(lambda: len(fake.calls_to("sendMessage")) > sends, 15, "the summary")
-    await bot.kill()
-    fake.clear_faults()
+    tz_tap = await kill_with_answer_in_flight(
+        bot, lambda: fake.push_callback(USER, zone, data[0]), what="the summary")
     assert projects_named(bot.db, "Cafe") == 1
     put_back_fsm_row(bot.db, dialog)  # as if the dialog had not been closed yet
     await restart_and_drain(bot, tz_tap)
