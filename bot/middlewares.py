@@ -9,7 +9,7 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import CallbackQuery, TelegramObject, Update
+from aiogram.types import CallbackQuery, TelegramObject
 from aiogram.types import User as TgUser
 from aiogram.utils.callback_answer import CallbackAnswer, CallbackAnswerMiddleware
 
@@ -57,11 +57,6 @@ def display_name(tg_user: TgUser) -> str | None:
     if tg_user.username:
         name = f"{name} (@{tg_user.username})" if name else f"@{tg_user.username}"
     return name[:MAX_DISPLAY_NAME] or None
-
-
-def update_id_of(data: dict[str, Any]) -> int | None:
-    update: Update | None = data.get("event_update")
-    return update.update_id if update else None
 
 
 class CallbackAnswerOnce(CallbackAnswerMiddleware):

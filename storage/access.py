@@ -8,7 +8,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from storage.base import Storage
-from storage.models import Membership, Role
+from storage.models import Role
 
 
 class DenyReason(StrEnum):
@@ -45,17 +45,3 @@ async def require_role(storage: Storage, user_id: int, project_id: int, *, edit:
         raise AccessDenied(DenyReason.READ_ONLY, user_id=user_id, project_id=project_id,
                            role=role)
     return role
-
-
-async def active_membership(storage: Storage, user_id: int) -> Membership | None:
-    """The user's active project with their role, only while they are still a member of it."""
-    user = await storage.get_user(user_id)
-    if user is None or user.active_project_id is None:
-        return None
-    role = await storage.get_membership(user_id, user.active_project_id)
-    if role is None:
-        return None
-    project = await storage.get_project(user.active_project_id)
-    if project is None:
-        return None
-    return Membership(project, role)

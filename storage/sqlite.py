@@ -433,12 +433,6 @@ class SqliteStorage(Storage):
         finally:
             self.generation += 1
 
-    async def _read_one(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        return await self.query_one(sql, params)
-
-    async def _read_all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        return await self.query_all(sql, params)
-
     @staticmethod
     def _now() -> str:
         return to_db_datetime(datetime.now(UTC))
@@ -578,20 +572,20 @@ class SqliteStorage(Storage):
                           (int(paused), project_id))
 
     async def list_memberships(self, user_id: int) -> list[Membership]:
-        rows = await self._read_all(
+        rows = await self.query_all(
             f"SELECT {_PROJECT_COLUMNS}, m.role FROM members m "
             "JOIN projects p ON p.id = m.project_id WHERE m.user_id = ? "
             "ORDER BY m.joined_at, p.id", (user_id,))
         return [Membership(_project(r), Role(r[_PROJECT_WIDTH])) for r in rows]
 
     async def get_membership(self, user_id: int, project_id: int) -> Role | None:
-        row = await self._read_one(
+        row = await self.query_one(
             "SELECT role FROM members WHERE project_id = ? AND user_id = ?",
             (project_id, user_id))
         return Role(row[0]) if row else None
 
     async def list_members(self, project_id: int) -> list[tuple[int, Role]]:
-        rows = await self._read_all(
+        rows = await self.query_all(
             "SELECT user_id, role FROM members WHERE project_id = ? ORDER BY "
             "CASE role WHEN 'owner' THEN 0 WHEN 'editor' THEN 1 ELSE 2 END, joined_at, user_id",
             (project_id,))
@@ -613,7 +607,7 @@ class SqliteStorage(Storage):
                 (project_id, user_id, Role(role).value, self._now()))
 
     async def projects_with_channel(self, chat_id: int) -> list[Project]:
-        rows = await self._read_all(
+        rows = await self.query_all(
             f"SELECT {_PROJECT_COLUMNS} FROM projects p WHERE p.channel_chat_id = ? "
             "ORDER BY p.id", (chat_id,))
         return [_project(r) for r in rows]
@@ -623,7 +617,7 @@ class SqliteStorage(Storage):
         generation = self.generation
         hit, kpis = self._kpis.get(project_id, generation)
         if not hit or kpis is None:
-            rows = await self._read_all(
+            rows = await self.query_all(
                 "SELECT metric, target, custom, direction, position FROM project_kpis "
                 "WHERE project_id = ? ORDER BY position, metric", (project_id,))
             kpis = [ProjectKpi(r[0], r[1], bool(r[2]), r[3], r[4]) for r in rows]
@@ -667,7 +661,7 @@ class SqliteStorage(Storage):
                     "WHERE project_id = ?", (project_id, metric, target, project_id))
 
     async def get_thresholds(self, project_id: int) -> list[AlertThreshold]:
-        rows = await self._read_all(
+        rows = await self.query_all(
             "SELECT metric, warning_pct, critical_pct FROM alert_thresholds "
             "WHERE project_id = ? ORDER BY metric", (project_id,))
         return [AlertThreshold(*r) for r in rows]
@@ -807,12 +801,12 @@ class SqliteStorage(Storage):
                 return []
             sql += f" AND metric IN ({', '.join('?' * len(metrics))})"
             params.extend(metrics)
-        rows = await self._read_all(sql + " ORDER BY week_start, metric", params)
+        rows = await self.query_all(sql + " ORDER BY week_start, metric", params)
         return [WeeklyValue(project_id, date.fromisoformat(r[0]), r[1], r[2],
                             approximate=bool(r[3])) for r in rows]
 
     async def get_all_values(self) -> list[tuple[str, WeeklyValue]]:
-        rows = await self._read_all(
+        rows = await self.query_all(
             "SELECT p.name, v.project_id, v.week_start, v.metric, v.value, v.approximate "
             "FROM weekly_values v JOIN projects p ON p.id = v.project_id "
             "ORDER BY v.project_id, v.week_start, v.metric")

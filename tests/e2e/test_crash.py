@@ -489,15 +489,21 @@ def last_with_buttons(fake: TelegramFake, prefix: str) -> tuple[object, list[str
     raise AssertionError(f"no message with {prefix!r} buttons")
 
 
-async def test_a_kpi_toggle_redelivered_after_a_crash_is_applied_once(bot: BotProcess) -> None:
-    """Onboarding's KPI picker: killed after a toggle was stored but before the keyboard was
-    redrawn, the restarted bot gets the tap again and must not flip the KPI back."""
+async def start_onboarding(bot: BotProcess, name: str) -> None:
+    """Start the bot, /new, name the project: the goal question is on screen."""
     fake = bot.fake
     await bot.start()
     await send_and_wait(fake, "/new", "?")
     before = len(fake.bot_messages(USER))
-    fake.push_message(USER, "Cafe")
+    fake.push_message(USER, name)
     await wait_for(lambda: len(fake.bot_messages(USER)) > before, 15, "the goal question")
+
+
+async def test_a_kpi_toggle_redelivered_after_a_crash_is_applied_once(bot: BotProcess) -> None:
+    """Onboarding's KPI picker: killed after a toggle was stored but before the keyboard was
+    redrawn, the restarted bot gets the tap again and must not flip the KPI back."""
+    fake = bot.fake
+    await start_onboarding(bot, "Cafe")
     goals, goal_data = last_with_buttons(fake, GoalCb.__prefix__)
     edits = len(fake.calls_to("editMessageText"))
     fake.push_callback(USER, goals, goal_data[0])  # the question turns into the KPI picker
@@ -547,11 +553,7 @@ async def test_the_last_onboarding_step_redelivered_after_a_crash_creates_one_pr
     dialog row is put back as it was, since the two commits cannot be split by a fault), the
     redelivered tap must return the project it made, not make a second one."""
     fake = bot.fake
-    await bot.start()
-    await send_and_wait(fake, "/new", "?")
-    before = len(fake.bot_messages(USER))
-    fake.push_message(USER, "Cafe")
-    await wait_for(lambda: len(fake.bot_messages(USER)) > before, 15, "the goal question")
+    await start_onboarding(bot, "Cafe")
     await tap(fake, GoalCb.__prefix__, "the KPI picker")
     await tap(fake, KpiCb(action="done").pack(), "the targets question")
     await tap(fake, TargetCb(action="skip_all").pack(), "the time-zone question")

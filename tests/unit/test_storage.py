@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from storage import open_storage
-from storage.access import AccessDenied, DenyReason, active_membership, require_role
+from storage.access import AccessDenied, DenyReason, require_role
 from storage.models import (
     AlertThreshold,
     BatchSource,
@@ -665,21 +665,21 @@ async def test_require_role(storage: SqliteStorage) -> None:
         await require_role(storage, OWNER, 9999)
 
 
-async def test_active_membership(storage: SqliteStorage) -> None:
-    assert await active_membership(storage, STRANGER) is None
+async def test_load_context_membership(storage: SqliteStorage) -> None:
+    assert (await storage.load_context(STRANGER))[1] is None
     await storage.ensure_user(STRANGER)
-    assert await active_membership(storage, STRANGER) is None
+    assert (await storage.load_context(STRANGER))[1] is None
     project = await new_project(storage)
-    membership = await active_membership(storage, OWNER)
+    membership = (await storage.load_context(OWNER))[1]
     assert membership == Membership(project, Role.OWNER)
     await storage.set_member_role(project.id, EDITOR, Role.EDITOR)
     await storage.set_active_project(EDITOR, project.id)
-    assert (await active_membership(storage, EDITOR)).role is Role.EDITOR
+    assert ((await storage.load_context(EDITOR))[1]).role is Role.EDITOR
     # removed from the project while it was active (row kept by hand to test the check)
     async with storage.transaction() as db:
         await db.execute("DELETE FROM members WHERE user_id = ?", (EDITOR,))
     assert (await storage.get_user(EDITOR)).active_project_id == project.id
-    assert await active_membership(storage, EDITOR) is None
+    assert (await storage.load_context(EDITOR))[1] is None
 
 
 
