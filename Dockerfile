@@ -16,6 +16,8 @@ COPY storage ./storage
 COPY charts ./charts
 COPY kpi ./kpi
 RUN pip install .
+# Fail the build, not the first chat, if the installed package lacks its messages.
+RUN cd / && python -c "from bot.i18n import check_catalogues; check_catalogues()"
 
 USER bot
 # Build matplotlib's font cache now, not on the first digest.

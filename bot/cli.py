@@ -12,11 +12,15 @@ import sys
 from collections.abc import Sequence
 
 from bot.config import ConfigError, load_settings
+from bot.i18n import CatalogueError, check_catalogues
 from bot.logging_setup import redact, setup_logging
 from storage.backup import BackupError, InvalidBackupError
 from storage.migrator import MigrationError
 from storage.sqlite import IntegrityCheckError
 from storage.url import DatabaseUrlError, is_memory, sqlite_path_from_url
+
+# Commands that speak to users in their language: refused on an install without messages.
+TALKING_COMMANDS = ("run", "demo", "analyze")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,6 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     command = args.command or "run"
     try:
+        if command in TALKING_COMMANDS:
+            check_catalogues()
         settings = load_settings()
         if command == "run":
             token = settings.token()
@@ -68,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif command in ("backup", "restore"):
             setup_logging(settings.log_level)
             return _backup_or_restore(command, args.path, settings.database_url)
-    except (ConfigError, DatabaseUrlError, InvalidBackupError, MigrationError,
+    except (CatalogueError, ConfigError, DatabaseUrlError, InvalidBackupError, MigrationError,
             IntegrityCheckError) as exc:
         # Bad usage or configuration, or a database this release must not touch: one line.
         print(f"smm-kpi-bot: {redact(str(exc))}", file=sys.stderr)

@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 
 from fluent.runtime import FluentBundle, FluentResource
+from fluent.syntax import FluentParser, ast
 
 LOCALES_DIR = Path(__file__).parent / "locales"
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("ru", "en")
@@ -57,6 +58,33 @@ def _prepare(value: object) -> object:
     if value is None:
         return ""
     return value
+
+
+class CatalogueError(RuntimeError):
+    """A language's messages cannot be loaded: the bot must not start and send message keys."""
+
+
+def check_catalogues() -> None:
+    """Refuse to run on an incomplete installation: every supported language has catalogue
+    files, they parse without errors, and every language defines the same messages."""
+    keys: dict[str, set[str]] = {}
+    for lang in SUPPORTED_LANGUAGES:
+        files = _resources(lang)
+        if not files:
+            raise CatalogueError(
+                f"no {lang} messages in {LOCALES_DIR / lang}: the installation is incomplete "
+                "(reinstall smm-kpi-bot)")
+        for path in files:
+            junk = [entry for entry in FluentParser().parse(path.read_text(encoding="utf-8")).body
+                    if isinstance(entry, ast.Junk)]
+            if junk:
+                raise CatalogueError(f"{path} does not parse: {junk[0].content.strip()[:80]!r}")
+        keys[lang] = message_keys(lang)
+    union = set().union(*keys.values())
+    for lang, defined in keys.items():
+        if missing := sorted(union - defined):
+            raise CatalogueError(
+                f"{lang} messages lack {len(missing)} key(s), e.g. {', '.join(missing[:3])}")
 
 
 def _resources(lang: str) -> list[Path]:

@@ -29,8 +29,8 @@ from handlers.callbacks import GoalCb, KpiCb, TargetCb, TzCb
 from storage.models import ProjectKpi
 from storage.sqlite import SqliteStorage
 from tests.botapi.fake import TelegramFake
+from tests.paths import PACKAGE_ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 USER = 1001
 SAVED = "Saved for the week"
 UNDONE = "Undone:"
@@ -60,7 +60,7 @@ class BotProcess:
                if k not in ("BOT_TOKEN", "TELEGRAM_API_URL", "DATABASE_URL")}
         env.update(BOT_TOKEN=self.fake.token, TELEGRAM_API_URL=self.fake.url,
                    DATABASE_URL=f"sqlite:///{self.db}", DEFAULT_LANGUAGE="en",
-                   LOG_LEVEL="INFO", PYTHONPATH=str(ROOT))
+                   LOG_LEVEL="INFO", PYTHONPATH=str(PACKAGE_ROOT))
         return env
 
     async def start(self, *, wait: bool = True) -> None:

@@ -22,6 +22,7 @@ from storage.backup import (
 from storage.migrator import latest_version
 from storage.models import BatchSource, NewValue, ProjectKpi
 from storage.sqlite import SqliteStorage
+from tests.paths import PACKAGE_ROOT
 
 W1 = date(2026, 11, 2)
 
@@ -155,7 +156,7 @@ async def test_restore_refuses_what_is_not_a_usable_bot_database(tmp_path: Path)
 def env(tmp_path: Path) -> dict[str, str]:
     clean = {k: v for k, v in os.environ.items()
              if k not in ("BOT_TOKEN", "TELEGRAM_API_URL", "DATABASE_URL", "LOG_LEVEL")}
-    clean["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
+    clean["PYTHONPATH"] = str(PACKAGE_ROOT)
     clean["DATABASE_URL"] = f"sqlite:///{tmp_path / 'bot.db'}"
     return clean
 

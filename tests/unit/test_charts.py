@@ -22,8 +22,8 @@ from charts import (
     style,
 )
 from charts.digest import change_colour, encode_png, week_label
+from tests.paths import PACKAGE_ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 WEEKS = [date(2025, 9, 1) + timedelta(weeks=i) for i in range(14)]  # Mondays, last = Dec 1
 
@@ -271,7 +271,7 @@ def test_pyplot_is_never_imported() -> None:
         "render_history(p, 't', 'en')\n"
         "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported'\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+    result = subprocess.run([sys.executable, "-c", code], cwd=PACKAGE_ROOT, capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr
 

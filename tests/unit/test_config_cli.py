@@ -5,6 +5,7 @@ import pytest
 
 from bot.config import ConfigError, Settings
 from bot.logging_setup import redact
+from tests.paths import PACKAGE_ROOT
 
 GOOD_TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1"
 
@@ -20,7 +21,7 @@ def clean_env(tmp_path, monkeypatch):
 
     env = {k: v for k, v in os.environ.items() if k not in
            ("BOT_TOKEN", "TELEGRAM_API_URL", "DATABASE_URL", "DEFAULT_LANGUAGE")}
-    env["PYTHONPATH"] = str(__import__("pathlib").Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = str(PACKAGE_ROOT)
     return env
 
 

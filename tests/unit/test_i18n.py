@@ -1,11 +1,9 @@
 import re
-from pathlib import Path
 
 import pytest
 
 from bot.i18n import SUPPORTED_LANGUAGES, Html, get_translator, message_keys, pick_language
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.paths import PACKAGE_ROOT
 
 
 def test_both_catalogues_define_the_same_messages():
@@ -20,7 +18,7 @@ def used_keys() -> set[str]:
     """Message ids written literally in the code: t("key") calls."""
     keys: set[str] = set()
     for folder in ("bot", "handlers", "kpi", "charts"):
-        for path in (ROOT / folder).rglob("*.py"):
+        for path in (PACKAGE_ROOT / folder).rglob("*.py"):
             keys.update(LITERAL_KEY.findall(path.read_text()))
     return keys
 
