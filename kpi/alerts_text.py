@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from bot.i18n import Html, get_translator
 from kpi import catalogue
 from kpi.formatting import format_change_pct, format_number, format_pct_magnitude
+from kpi.text import Html, Translate
 
 if TYPE_CHECKING:
     from kpi.analysis import Alert, Cause, MetricSeries
@@ -66,8 +66,8 @@ def _p_value(p: float, lang: str) -> str:
     return text.replace(".", ",") if lang == "ru" else text
 
 
-def cause_phrase(cause: Cause, lang: str) -> str:
-    t = get_translator(lang)
+def cause_phrase(cause: Cause, t: Translate) -> str:
+    lang = t.lang
     key, name, gender, unit = _describe(cause.metric, lang)
     last = format_number(cause.last, lang, unit)
     previous = format_number(cause.previous, lang, unit)
@@ -78,15 +78,15 @@ def cause_phrase(cause: Cause, lang: str) -> str:
              verb=Html(verb), value=last, previous=previous)
 
 
-def _join(parts: list[str], lang: str) -> str:
+def _join(parts: list[str], t: Translate) -> str:
     if len(parts) < 2:
         return "".join(parts)
-    return ", ".join(parts[:-1]) + " " + get_translator(lang)("alert-and") + " " + parts[-1]
+    return ", ".join(parts[:-1]) + " " + t("alert-and") + " " + parts[-1]
 
 
-def alert_message(alert: Alert, metric: MetricSeries | str, lang: str) -> str:
-    """The alert as one sentence in `lang`, safe for Telegram HTML."""
-    t = get_translator(lang)
+def alert_message(alert: Alert, metric: MetricSeries | str, t: Translate) -> str:
+    """The alert as one sentence in `t`'s language, safe for Telegram HTML."""
+    lang = t.lang
     key, name, gender, unit = _describe(metric, lang)
     p = alert.params
 
@@ -136,10 +136,10 @@ def alert_message(alert: Alert, metric: MetricSeries | str, lang: str) -> str:
         text = t("alert-rate_denominator", **common,
                  verb=Html(t(f"alert-verb-{move}", gender=gender)),
                  value=number(p["value"]), previous=number(p["previous"]),
-                 cause=Html(cause_phrase(cause, lang)))
+                 cause=Html(cause_phrase(cause, t)))
     else:
         text = t("alert-generic", **common, kind=kind)
     if alert.causes:
-        text += t("alert-because", causes=Html(_join([cause_phrase(c, lang)
-                                                        for c in alert.causes], lang)))
+        text += t("alert-because", causes=Html(_join([cause_phrase(c, t)
+                                                        for c in alert.causes], t)))
     return text + "."

@@ -29,6 +29,7 @@ from statistics import median
 from kpi import catalogue
 from kpi.alerts_text import alert_message
 from kpi.catalogue import Direction
+from kpi.text import Translate
 from kpi.trend import mann_kendall, theil_sen
 
 __all__ = [
@@ -434,7 +435,7 @@ def _round(value: float | None, digits: int = 2) -> float | None:
     return None if value is None else round(float(value), digits)
 
 
-def to_json(analysis: Analysis, lang: str) -> dict:
+def to_json(analysis: Analysis, t: Translate) -> dict:
     """The `analyze --json` document (interface.md); extra fields follow the required ones."""
     metrics = {}
     for key, result in analysis.metrics.items():
@@ -446,7 +447,7 @@ def to_json(analysis: Analysis, lang: str) -> dict:
             "direction": result.direction.value,
             "status": result.status,
             "alerts": [{"kind": a.kind, "severity": a.severity,
-                        "message": alert_message(a, series or key, lang)}
+                        "message": alert_message(a, series or key, t)}
                        for a in result.alerts],
             "baseline_median": _round(result.baseline_median, 4),
             "vs_baseline_pct": _round(result.vs_baseline_pct),

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.i18n import get_translator
+from bot.services.alerts import alert_message
 from bot.services.history import weekly_table
 from charts import DigestChart, Panel, render_digest
-from kpi.analysis import Analysis, MetricSeries, Thresholds, alert_message, analyze, series_for
+from kpi.analysis import Analysis, MetricSeries, Thresholds, analyze, series_for
 from kpi.formatting import format_change_pct, format_number
 from kpi.weeks import current_week, format_week
 from storage.base import Storage

@@ -6,15 +6,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.i18n import get_translator
+from bot.services.alerts import alert_message, to_json
 from kpi.analysis import (
     Alert,
     Cause,
     MetricSeries,
     Thresholds,
-    alert_message,
     analyze,
     series_for,
-    to_json,
 )
 from kpi.catalogue import Direction
 from kpi.formatting import NBSP, format_change_pct, format_number
