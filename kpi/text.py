@@ -16,7 +16,7 @@ class Html(str):
 
 
 class Translate(Protocol):
-    """A message catalogue in one language: `t("key", name=value) -> str`."""
+    """A message catalogue in one language: called with a message id and its arguments."""
 
     lang: str
 
