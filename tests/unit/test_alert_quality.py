@@ -52,3 +52,41 @@ def test_an_acknowledged_shift_is_quiet_until_a_new_one() -> None:
                                     since + timedelta(weeks=1)))
     assert detector_alerts(Case(case.kind, True, case.metric, case.values,
                                 since - timedelta(weeks=4)))
+
+
+def judge(case: Case):
+    from kpi.analysis import analyze
+
+    return analyze({case.metric: case.series()}, current_week=case.weeks[-1] + timedelta(weeks=1))
+
+
+def test_the_sentences_of_the_new_kinds() -> None:
+    from bot.services.alerts import alert_message
+    case = Case("level_shift", True, "saves", (7500, 7480, 7520, 7510, 7490, 5400, 5420, 5390))
+    result = judge(case)
+    [alert] = result.metrics["saves"].alerts
+    assert alert.kind == "level_shift"
+    assert alert_message(alert, "saves", "en").startswith(
+        "Saves are still 28% below the level before W7: 5,390 vs 7,500 (for 3 weeks now)")
+    assert "всё ещё на 28" in alert_message(alert, "saves", "ru")
+    orders = Case("small_counts", True, "orders", (10, 12, 9, 11, 10, 13, 9, 0))
+    result = judge(orders)
+    [alert] = result.metrics["orders"].alerts
+    assert alert.kind == "count_drop"
+    assert "below the usual" in alert_message(alert, "orders", "en")
+    chance = Case("small_counts", False, "orders", (5, 7, 4, 6, 8, 5, 6, 4))
+    result = judge(chance)
+    assert not result.metrics["orders"].alerts
+    assert result.metrics["orders"].usual_range == (2, 10)
+
+
+def test_a_drop_across_a_missing_week_names_the_gap() -> None:
+    from bot.services.alerts import alert_message
+    case = Case("missing_weeks", True, "reach", (10000, 10100, 9900, 10050, None, 6000))
+    result = judge(case)
+    [alert] = result.metrics["reach"].alerts
+    assert alert.kind == "wow_drop" and result.metrics["reach"].previous == 10050
+    assert "(W6 missing, bridged)" in alert_message(alert, "reach", "en")
+    steady = Case("missing_weeks", False, "reach", (10000, 10100, 9900, None, 10050, 9950))
+    result = judge(steady)
+    assert not result.metrics["reach"].alerts
