@@ -8,8 +8,9 @@ from kpi import alerts_text, analysis
 from kpi.analysis import Alert, Analysis, MetricSeries
 
 
-def alert_message(alert: Alert, metric: MetricSeries | str, lang: str) -> str:
-    return alerts_text.alert_message(alert, metric, get_translator(lang))
+def alert_message(alert: Alert, metric: MetricSeries | str, lang: str, *,
+                  with_next: bool = False) -> str:
+    return alerts_text.alert_message(alert, metric, get_translator(lang), with_next=with_next)
 
 
 def to_json(result: Analysis, lang: str) -> dict:
