@@ -15,6 +15,13 @@ never raise decline alerts):
 6. `below_target`, `missing` (no value for the week that just ended) and `rate_denominator`
    (a rate that "improved" only because its denominator collapsed).
 
+Every rule is scaled to the series' own variability (`kpi/evidence.py`): a fall must also be
+NOISE_Z robust level spreads large. A fall at least two weeks old that stays is a `level_shift`
+against the level before the change point (quiet once acknowledged); a small count is judged
+by a Poisson / negative-binomial `count_drop` test against its recent rate; a missing week is
+bridged (never a drop, never the end of a streak) and named in the sentence. docs/alerting.md
+has the method, the measured quality and the limits.
+
 Alerts about last week's move carry `causes`: another metric of the project that moved the same
 week in a way that explains it (fewer posts → less reach, bigger reach → diluted ER…).
 """
@@ -562,5 +569,10 @@ def to_json(analysis: Analysis, t: Translate) -> dict:
                 "slope_pct_per_week": _round(result.trend.slope_pct_per_week),
                 "p_value": _round(result.trend.p_value, 6),
                 "direction": result.trend.direction},
+            "noise_pct": _round(None if result.noise is None else result.noise * 100),
+            "usual_range": list(result.usual_range) if result.usual_range else None,
+            "missing_weeks": [w.isoformat() for w in result.missing_weeks],
+            "acknowledged_since": (result.acknowledged_since.isoformat()
+                                   if result.acknowledged_since else None),
         }
     return {"weeks": [w.isoformat() for w in analysis.weeks], "metrics": metrics}
