@@ -12,7 +12,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.access import permitted
 from bot.i18n import Translator
-from bot.services.digest import digest_analysis, load_digest_input
+from bot.services.digest import standing_shifts
 from handlers.callbacks import AlertAckCb
 from handlers.filters import PRIVATE
 from handlers.kpi_picker import metric_label
@@ -46,7 +46,7 @@ async def alerts(message: Message, command: CommandObject, t: Translator, storag
         lines.append(t("alerts-line", metric=metric_label(kpi.metric, t.lang),
                        warning=fmt(threshold.warning_pct if threshold else DEFAULT_WARNING),
                        critical=fmt(threshold.critical_pct if threshold else DEFAULT_CRITICAL)))
-    shifts = await standing_shifts(storage, membership)
+    shifts = await standing_shifts(storage, project)
     text = t("alerts-title", name=project.name) + "\n" + "\n".join(lines)
     if shifts:
         text += "\n\n" + t("alerts-shifts-title") + "\n" + "\n".join(
@@ -59,21 +59,6 @@ async def alerts(message: Message, command: CommandObject, t: Translator, storag
 
 def week_label(week: date) -> str:
     return f"W{week.isocalendar().week}"
-
-
-async def standing_shifts(storage: Storage, membership: Membership
-                          ) -> list[tuple[int, str, date]]:
-    """(KPI index, metric, start week) of every level shift the digest is telling now."""
-    data = await load_digest_input(storage, membership.project)
-    analysis = digest_analysis(data)
-    kpis = [k.metric for k in await storage.get_kpis(membership.project.id)]
-    found = []
-    for index, key in enumerate(kpis):
-        result = analysis.metrics.get(key)
-        for alert in result.alerts if result else ():
-            if alert.kind == "level_shift":
-                found.append((index, key, date.fromisoformat(alert.params["since"])))
-    return found
 
 
 def ack_keyboard(project_id: int, shifts: list[tuple[int, str, date]],

@@ -115,6 +115,19 @@ def digest_analysis(data: DigestInput) -> Analysis:
                    acks=data.acks)
 
 
+async def standing_shifts(storage: Storage, project: Project) -> list[tuple[int, str, date]]:
+    """(KPI index, metric, start week) of every fall that stays the digest is telling now."""
+    data = await load_digest_input(storage, project)
+    analysis = digest_analysis(data)
+    found = []
+    for index, key in enumerate(k.metric for k in await storage.get_kpis(project.id)):
+        result = analysis.metrics.get(key)
+        for alert in result.alerts if result else ():
+            if alert.kind == "level_shift":
+                found.append((index, key, date.fromisoformat(alert.params["since"])))
+    return found
+
+
 def strongest(alerts: list[Alert]) -> Alert | None:
     if not alerts:
         return None
