@@ -188,6 +188,6 @@ def alert_message(alert: Alert, metric: MetricSeries | str, t: Translate, *,
         text += t("alert-because", causes=Html(_join([cause_phrase(c, t)
                                                         for c in alert.causes], t)))
     text += "."
-    if with_next:
+    if with_next and kind != "missing":  # "send the numbers" is already the next step
         text += " " + t("alert-next", step=Html(next_step(alert, key, t)))
     return text

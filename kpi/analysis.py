@@ -370,7 +370,6 @@ def _judge(series: MetricSeries, result: MetricAnalysis, limits: Thresholds, las
             "slope_pct": trend.slope_pct_per_week, "p_value": trend.p_value,
             "weeks": trend.points}))
     elif result.streak >= STREAK_STEPS:
-        values = [v for _, v in _points(series, last_week)]
         start = values[-1 - result.streak]
         total = _worsening(_pct(result.last, start), direction)
         if total >= max(STREAK_MIN_TOTAL_PCT, noise_pct * math.sqrt(2)) and (
