@@ -36,7 +36,7 @@ def analyze_file(path: Path, lang: str, today: date | None = None) -> dict:
               for key in metrics}
     # The file's last week is the one being judged, as a digest judges the week just ended.
     analysis = analyze(series, current_week=last + timedelta(weeks=1))
-    report = to_json(analysis, lang)
+    report = to_json(analysis, get_translator(lang))
     # Sentences are written for Telegram's HTML; a terminal or a script wants plain text.
     for item in report["metrics"].values():
         for alert in item["alerts"]:

@@ -16,18 +16,16 @@ from pathlib import Path
 from fluent.runtime import FluentBundle, FluentResource
 from fluent.syntax import FluentParser, ast
 
+from kpi.text import Html
+
+__all__ = ["Html", "Translator", "get_translator", "message_keys", "pick_language"]
+
 LOCALES_DIR = Path(__file__).parent / "locales"
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("ru", "en")
 # Telegram language codes that read Russian comfortably fall back to Russian, not to the default.
 _RU_FAMILY = {"ru", "uk", "be", "kk", "ky", "uz", "tg", "tt", "ba", "hy", "az", "ka"}
 
 log = logging.getLogger(__name__)
-
-
-class Html(str):
-    """A string that is already valid, escaped Telegram HTML."""
-
-    __slots__ = ()
 
 
 class Translator:

@@ -1,12 +1,19 @@
-"""/alerts: per-KPI decline thresholds (warning and critical drop in %)."""
+"""/alerts: per-KPI decline thresholds (warning and critical drop in %) and acknowledging a fall
+that stays ("still 28 % below the level before W46"), so the digest stops repeating it."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.access import permitted
 from bot.i18n import Translator
+from bot.services.digest import standing_shifts
+from handlers.callbacks import AlertAckCb
 from handlers.filters import PRIVATE
 from handlers.kpi_picker import metric_label
 from kpi import catalogue
@@ -39,8 +46,51 @@ async def alerts(message: Message, command: CommandObject, t: Translator, storag
         lines.append(t("alerts-line", metric=metric_label(kpi.metric, t.lang),
                        warning=fmt(threshold.warning_pct if threshold else DEFAULT_WARNING),
                        critical=fmt(threshold.critical_pct if threshold else DEFAULT_CRITICAL)))
-    await message.answer(t("alerts-title", name=project.name) + "\n" + "\n".join(lines)
-                         + "\n\n" + t("alerts-usage"))
+    shifts = await standing_shifts(storage, project)
+    text = t("alerts-title", name=project.name) + "\n" + "\n".join(lines)
+    if shifts:
+        text += "\n\n" + t("alerts-shifts-title") + "\n" + "\n".join(
+            t("alerts-shift-line", metric=metric_label(key, t.lang), week=week_label(since))
+            for _, key, since in shifts)
+    await message.answer(text + "\n\n" + t("alerts-usage"),
+                         reply_markup=ack_keyboard(project.id, shifts, t)
+                         if shifts and membership.role.can_edit else None)
+
+
+def week_label(week: date) -> str:
+    return f"W{week.isocalendar().week}"
+
+
+def ack_keyboard(project_id: int, shifts: list[tuple[int, str, date]],
+                 t: Translator) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for index, key, since in shifts:
+        builder.button(text=t("alerts-ack-button", metric=metric_label(key, t.lang),
+                              week=week_label(since)),
+                       callback_data=AlertAckCb(project_id=project_id, index=index,
+                                                since=since.isoformat()))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+@router.callback_query(AlertAckCb.filter())
+async def acknowledge(query: CallbackQuery, callback_data: AlertAckCb, t: Translator,
+                      storage: Storage) -> None:
+    if not await permitted(query, storage, t, query.from_user.id, callback_data.project_id,
+                           "editor"):
+        return
+    kpis = [k.metric for k in await storage.get_kpis(callback_data.project_id)]
+    try:
+        since = date.fromisoformat(callback_data.since)
+    except ValueError:
+        since = None
+    if not 0 <= callback_data.index < len(kpis) or since is None:
+        await query.answer(t("stale-button"), show_alert=True)
+        return
+    key = kpis[callback_data.index]
+    await storage.set_alert_ack(callback_data.project_id, key, since, query.from_user.id)
+    await query.answer(t("alerts-acked", metric=metric_label(key, t.lang),
+                         week=week_label(since)), show_alert=True)
 
 
 def fmt(value: float) -> str:

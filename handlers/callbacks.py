@@ -76,3 +76,9 @@ class StartAddCb(CallbackData, prefix="sadd"):
 
 class MonthlyCb(CallbackData, prefix="mon"):
     project_id: int
+
+
+class AlertAckCb(CallbackData, prefix="ack"):
+    project_id: int
+    index: int  # position of the KPI in the project's list
+    since: str  # ISO date of the acknowledged shift's first week

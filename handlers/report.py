@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from aiogram import Router
-from aiogram.filters import Command
+from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.access import permitted
 from bot.i18n import Translator
 from bot.rendering import Renderer
-from bot.services.digest import load_digest_input
+from bot.services.digest import alert_details, load_digest_input
 from bot.services.monthly import monthly_changes
 from handlers.callbacks import MonthlyCb
 from handlers.entry_view import unit_of
@@ -21,16 +21,22 @@ from storage.base import Storage
 from storage.models import Membership
 
 router = Router(name=__name__)
+DETAILS_WORDS = {"details", "подробно", "подробнее", "детали"}
 
 
 @router.message(Command("report"), flags={"expensive": "report", "needs": "member"})
-async def report(message: Message, t: Translator, storage: Storage, renderer: Renderer,
-                 membership: Membership) -> None:
+async def report(message: Message, command: CommandObject, t: Translator, storage: Storage,
+                 renderer: Renderer, membership: Membership) -> None:
     # A client's numbers go only where they belong: a private chat, or the project's own chat.
     if message.chat.type != "private" and message.chat.id != membership.project.channel_chat_id:
         return
     if not await storage.get_kpis(membership.project.id):
         await message.answer(t("add-no-kpis"))
+        return
+    if (command.args or "").strip().casefold() in DETAILS_WORDS:
+        # Every alert of every KPI; the digest itself tells one per KPI.
+        data = await load_digest_input(storage, membership.project, lang=t.lang)
+        await message.answer(alert_details(data))
         return
     await message.bot.send_chat_action(message.chat.id, "upload_photo")
     data = await load_digest_input(storage, membership.project, lang=t.lang)

@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from bot.i18n import Html, get_translator
 from kpi import catalogue
 from kpi.formatting import format_change_pct, format_number, format_pct_magnitude
+from kpi.text import Html, Translate
 
 if TYPE_CHECKING:
     from kpi.analysis import Alert, Cause, MetricSeries
@@ -61,13 +61,45 @@ def _week(iso: str, lang: str) -> str:
         f"{_EN_MONTHS[week.month - 1]} {week.day}, {week.year}")
 
 
+def week_label(iso: str) -> str:
+    """"W46": the ISO week number people see in the chart and in exports."""
+    return f"W{date.fromisoformat(iso).isocalendar().week}"
+
+
+# What to look at next, by the metric's family (the cause, when known, comes first).
+_FAMILIES = {
+    "reach": ("reach", "impressions", "views"),
+    "engagement": ("likes", "comments", "shares", "saves", "er_reach", "er_followers", "er_views",
+                   "virality", "mentions", "messages"),
+    "audience": ("followers", "new_followers", "follower_growth", "unfollows", "churn",
+                 "reach_rate"),
+    "traffic": ("clicks", "ctr", "cpc", "cpm"),
+    "sales": ("leads", "orders", "revenue", "cr_click_lead", "cr_lead_sale", "cpl", "cpa", "romi",
+              "drr"),
+}
+_CAUSE_NEXT = {"posts", "spend", "reach"}
+
+
+def next_step(alert: Alert, key: str, t: Translate) -> str:
+    """A short "look at …" for the alert: the cause's lever if there is one, else the family's."""
+    for cause in alert.causes:
+        if cause.metric in _CAUSE_NEXT:
+            return t(f"alert-next-cause-{cause.metric}")
+    family = next((name for name, keys in _FAMILIES.items() if key in keys), "other")
+    return t(f"alert-next-{family}")
+
+
+def usual_range(low: int, high: int, t: Translate) -> str:
+    return t("alert-usual-range", low=low, high=high)
+
+
 def _p_value(p: float, lang: str) -> str:
     text = "≤ 0.001" if p < 0.001 else f"= {p:.3f}"
     return text.replace(".", ",") if lang == "ru" else text
 
 
-def cause_phrase(cause: Cause, lang: str) -> str:
-    t = get_translator(lang)
+def cause_phrase(cause: Cause, t: Translate) -> str:
+    lang = t.lang
     key, name, gender, unit = _describe(cause.metric, lang)
     last = format_number(cause.last, lang, unit)
     previous = format_number(cause.previous, lang, unit)
@@ -78,15 +110,17 @@ def cause_phrase(cause: Cause, lang: str) -> str:
              verb=Html(verb), value=last, previous=previous)
 
 
-def _join(parts: list[str], lang: str) -> str:
+def _join(parts: list[str], t: Translate) -> str:
     if len(parts) < 2:
         return "".join(parts)
-    return ", ".join(parts[:-1]) + " " + get_translator(lang)("alert-and") + " " + parts[-1]
+    return ", ".join(parts[:-1]) + " " + t("alert-and") + " " + parts[-1]
 
 
-def alert_message(alert: Alert, metric: MetricSeries | str, lang: str) -> str:
-    """The alert as one sentence in `lang`, safe for Telegram HTML."""
-    t = get_translator(lang)
+def alert_message(alert: Alert, metric: MetricSeries | str, t: Translate, *,
+                  with_next: bool = False) -> str:
+    """The alert as one sentence in `t`'s language, safe for Telegram HTML; `with_next` adds
+    what to look at next (the digest's one sentence per KPI)."""
+    lang = t.lang
     key, name, gender, unit = _describe(metric, lang)
     p = alert.params
 
@@ -106,6 +140,14 @@ def alert_message(alert: Alert, metric: MetricSeries | str, lang: str) -> str:
                  value=number(p["value"]), previous=number(p["previous"]),
                  baseline=number(p["baseline"]),
                  baseline_change=format_pct_magnitude(p["vs_baseline_pct"] or 0, lang))
+    elif kind == "level_shift":
+        text = t("alert-level_shift", **common, since=week_label(p["since"]),
+                 change=format_pct_magnitude(p["change_pct"] or 0, lang),
+                 value=number(p["value"]), before=number(p["before"]), count=p["weeks"])
+    elif kind == "count_drop":
+        text = t("alert-count_drop", **common, value=number(p["value"]), low=p["low"],
+                 high=p["high"], side="below" if p.get("higher", True) else "above",
+                 chance="1000" if p["p_value"] < 0.001 else "100")
     elif kind == "streak":
         move = move_of(p["change_pct"])
         text = t("alert-streak", **common, move=move, count=p["steps"],
@@ -136,10 +178,16 @@ def alert_message(alert: Alert, metric: MetricSeries | str, lang: str) -> str:
         text = t("alert-rate_denominator", **common,
                  verb=Html(t(f"alert-verb-{move}", gender=gender)),
                  value=number(p["value"]), previous=number(p["previous"]),
-                 cause=Html(cause_phrase(cause, lang)))
+                 cause=Html(cause_phrase(cause, t)))
     else:
         text = t("alert-generic", **common, kind=kind)
+    if p.get("missing"):
+        text += t("alert-gap", weeks=", ".join(week_label(w) for w in p["missing"]),
+                  count=len(p["missing"]))
     if alert.causes:
-        text += t("alert-because", causes=Html(_join([cause_phrase(c, lang)
-                                                        for c in alert.causes], lang)))
-    return text + "."
+        text += t("alert-because", causes=Html(_join([cause_phrase(c, t)
+                                                        for c in alert.causes], t)))
+    text += "."
+    if with_next and kind != "missing":  # "send the numbers" is already the next step
+        text += " " + t("alert-next", step=Html(next_step(alert, key, t)))
+    return text

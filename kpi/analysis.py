@@ -15,12 +15,20 @@ never raise decline alerts):
 6. `below_target`, `missing` (no value for the week that just ended) and `rate_denominator`
    (a rate that "improved" only because its denominator collapsed).
 
+Every rule is scaled to the series' own variability (`kpi/evidence.py`): a fall must also be
+NOISE_Z robust level spreads large. A fall at least two weeks old that stays is a `level_shift`
+against the level before the change point (quiet once acknowledged); a small count is judged
+by a Poisson / negative-binomial `count_drop` test against its recent rate; a missing week is
+bridged (never a drop, never the end of a streak) and named in the sentence. docs/alerting.md
+has the method, the measured quality and the limits.
+
 Alerts about last week's move carry `causes`: another metric of the project that moved the same
 week in a way that explains it (fewer posts → less reach, bigger reach → diluted ER…).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -29,6 +37,8 @@ from statistics import median
 from kpi import catalogue
 from kpi.alerts_text import alert_message
 from kpi.catalogue import Direction
+from kpi.evidence import COUNT_P, CountEvidence, count_evidence, level_noise, level_shift
+from kpi.text import Translate
 from kpi.trend import mann_kendall, theil_sen
 
 __all__ = [
@@ -44,13 +54,22 @@ TREND_MIN_POINTS = 6
 TREND_P = 0.05
 TREND_MIN_SLOPE_PCT = 0.5  # % of the median level per week
 TREND_WINDOW = 12
+TREND_MIN_STILL_PCT = 5.0  # the last week below the window's median by at least this
 OUTLIER_Z = 3.5  # Iglewicz–Hoaglin
 OUTLIER_CRITICAL_Z = 7.0
 OUTLIER_MIN_HISTORY = 4
+OUTLIER_MIN_SHARE = 0.5  # of the warning level
 MEANAD_FACTOR = 1.253314  # MeanAD → σ for a normal sample, the usual fallback when MAD = 0
 CAUSE_MIN_PCT = 15.0  # a driver must have moved at least this much the same week
 
+NOISE_Z = 3.0  # a fall must be this many of the metric's own level spreads (robust σ)
+SHIFT_STEP_SLOPE_PCT = 2.0  # segments flatter than this (% a week) make a step, not a slide
+ACK_TOLERANCE = timedelta(weeks=2)  # an acknowledged shift stays so if its start moves a little
+COUNT_CRITICAL_P = 0.001
+
 SEVERITY_RANK = {"warning": 1, "critical": 2}
+DECLINE_KINDS = frozenset({"wow_drop", "below_baseline", "streak", "outlier", "trend",
+                           "level_shift", "count_drop"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,8 +132,8 @@ class Cause:
 
 @dataclass(slots=True)
 class Alert:
-    kind: str  # wow_drop | below_baseline | streak | outlier | trend | below_target | missing
-    #            | rate_denominator
+    kind: str  # wow_drop | below_baseline | level_shift | count_drop | streak | outlier | trend
+    #            | below_target | missing | rate_denominator
     severity: str  # warning | critical
     params: dict = field(default_factory=dict)
     causes: list[Cause] = field(default_factory=list)
@@ -136,6 +155,10 @@ class MetricAnalysis:
     status: str = "ok"  # ok | warning | critical | no_data
     alerts: list[Alert] = field(default_factory=list)
     points: int = 0  # weeks with a value, up to the last full week
+    noise: float | None = None  # robust relative σ of a week's level (kpi/evidence.py)
+    usual_range: tuple[int, int] | None = None  # a small count's usual weekly range
+    missing_weeks: list[date] = field(default_factory=list)  # gaps in the last 5 weeks
+    acknowledged_since: date | None = None  # a level shift the team has acknowledged
 
 
 @dataclass(slots=True)
@@ -212,14 +235,18 @@ RATE_DENOMINATORS: dict[str, str] = {
 
 
 def analyze(series: Mapping[str, MetricSeries], *, current_week: date,
-            thresholds: Mapping[str, Thresholds] | None = None) -> Analysis:
-    """Judge the last full week (`current_week` − 7 days) of every series."""
+            thresholds: Mapping[str, Thresholds] | None = None,
+            acks: Mapping[str, date] | None = None) -> Analysis:
+    """Judge the last full week (`current_week` − 7 days) of every series. `acks`: metric →
+    start week of a level shift the team has acknowledged (it is not repeated)."""
     last_week = current_week - timedelta(weeks=1)
     thresholds = thresholds or {}
+    acks = acks or {}
     weeks = sorted({w for s in series.values() for w in s.weeks if w <= last_week})
     results = {key: _basics(s, last_week) for key, s in series.items()}
     for key, s in series.items():
-        _judge(s, results[key], thresholds.get(key, Thresholds()), last_week, series, results)
+        _judge(s, results[key], thresholds.get(key, Thresholds()), last_week, series, results,
+               acks.get(key))
     for result in results.values():
         if result.last is None:
             result.status = "no_data"
@@ -246,6 +273,10 @@ def _basics(series: MetricSeries, last_week: date) -> MetricAnalysis:
         result.wow_abs = last - previous
         result.wow_pct = _pct(last, previous)
     window_start = last_week - timedelta(weeks=BASELINE_WEEKS)
+    entered = {w for w, _ in points}
+    result.missing_weeks = [window_start + timedelta(weeks=i) for i in range(BASELINE_WEEKS)
+                            if window_start + timedelta(weeks=i) not in entered
+                            and window_start + timedelta(weeks=i) > points[0][0]]
     history = [v for w, v in points[:-1] if w >= window_start]
     if len(history) >= 2:
         result.baseline_median = median(history)
@@ -279,7 +310,8 @@ def _trend(points: Sequence[tuple[date, float]]) -> Trend | None:
 
 
 def _judge(series: MetricSeries, result: MetricAnalysis, limits: Thresholds, last_week: date,
-           everything: Mapping[str, MetricSeries], results: Mapping[str, MetricAnalysis]) -> None:
+           everything: Mapping[str, MetricSeries], results: Mapping[str, MetricAnalysis],
+           ack: date | None = None) -> None:
     alerts = result.alerts
     if result.last is None:
         alerts.append(Alert("missing", "warning",
@@ -290,27 +322,58 @@ def _judge(series: MetricSeries, result: MetricAnalysis, limits: Thresholds, las
         return
     _target_alert(series, result, alerts)
     _denominator_note(series, result, limits, results, alerts)
-    if result.points < MIN_POINTS or not _base_is_large_enough(series, result, results):
+    if result.points < MIN_POINTS:
         return
-    weekly = _weekly_alert(result, limits, direction)
-    if weekly is None:
-        weekly = _outlier_alert(series, result, limits, last_week)
+    points = _points(series, last_week)
+    values = [v for _, v in points]
+    result.noise = level_noise(values[:-1][-TREND_WINDOW:])
+    noise_pct = NOISE_Z * (result.noise or 0.0) * 100
+    counts = (count_evidence(values[:-1], result.last, direction is Direction.HIGHER)
+              if series.unit == "count" else None)
+    if counts is not None:
+        result.usual_range = (counts.low, counts.high)
+    elif not _base_is_large_enough(series, result, results):
+        return
+    shift = _shift_alert(series, result, limits, points, noise_pct)
+    if shift is not None and ack is not None and abs(
+            date.fromisoformat(shift.params["since"]) - ack) <= ACK_TOLERANCE:
+        result.acknowledged_since = date.fromisoformat(shift.params["since"])
+    if counts is not None:
+        weekly = _count_alert(result, limits, counts)
+    else:
+        weekly = _weekly_alert(result, limits, direction, noise_pct)
+        if weekly is None:
+            weekly = _outlier_alert(series, result, limits, last_week, noise_pct)
+    if shift is not None and (weekly is None or weekly.kind != "wow_drop"):
+        # A fall that stays is told against the level before it, until it recovers or is
+        # acknowledged.
+        weekly = None if result.acknowledged_since else shift
     if weekly is not None:
         weekly.causes = _causes(series.key, results, everything)
+        _note_gaps(weekly, result)
         alerts.append(weekly)
+    if shift is not None:
+        return  # a step is not also a "trend" or a "streak"
     trend = result.trend
     trend_is_decline = (trend is not None and trend.direction != "flat"
                         and _worsening(trend.slope_pct_per_week, direction)
                         >= TREND_MIN_SLOPE_PCT)
+    if trend_is_decline and trend is not None:
+        # The slide must be large for this metric and still be there: the last week well below
+        # the window's usual level (a dip that recovered is not a trend any more).
+        window = values[-TREND_WINDOW:]
+        still = _worsening(_pct(result.last, median(window)), direction)
+        trend_is_decline = ((still >= max(TREND_MIN_STILL_PCT, noise_pct / 2) and counts is None)
+                            or (counts is not None and counts.p_value < TREND_P))
     if trend_is_decline:
         alerts.append(Alert("trend", "warning", {
             "slope_pct": trend.slope_pct_per_week, "p_value": trend.p_value,
             "weeks": trend.points}))
     elif result.streak >= STREAK_STEPS:
-        values = [v for _, v in _points(series, last_week)]
         start = values[-1 - result.streak]
         total = _worsening(_pct(result.last, start), direction)
-        if total >= STREAK_MIN_TOTAL_PCT:
+        if total >= max(STREAK_MIN_TOTAL_PCT, noise_pct * math.sqrt(2)) and (
+                counts is None or counts.p_value < TREND_P):
             severity = "critical" if total >= limits.critical_pct else "warning"
             alerts.append(Alert("streak", severity, {
                 "steps": result.streak, "start": start, "value": result.last,
@@ -334,12 +397,14 @@ def _base_is_large_enough(series: MetricSeries, result: MetricAnalysis,
     return True
 
 
-def _weekly_alert(result: MetricAnalysis, limits: Thresholds,
-                  direction: Direction) -> Alert | None:
+def _weekly_alert(result: MetricAnalysis, limits: Thresholds, direction: Direction,
+                  noise_pct: float = 0.0) -> Alert | None:
     if result.wow_pct is None or result.vs_baseline_pct is None:
         return None
     drop = _worsening(result.wow_pct, direction)
     gap = _worsening(result.vs_baseline_pct, direction)
+    if gap < noise_pct:
+        return None  # within this metric's own week-to-week swings
     severity = None
     for level, pct in (("critical", limits.critical_pct), ("warning", limits.warning_pct)):
         needed_gap = pct if limits.baseline_pct is None else limits.baseline_pct
@@ -358,7 +423,7 @@ def _weekly_alert(result: MetricAnalysis, limits: Thresholds,
 
 
 def _outlier_alert(series: MetricSeries, result: MetricAnalysis, limits: Thresholds,
-                   last_week: date) -> Alert | None:
+                   last_week: date, noise_pct: float = 0.0) -> Alert | None:
     history = [v for _, v in _points(series, last_week)[:-1]][-2 * BASELINE_WEEKS:]
     if len(history) < OUTLIER_MIN_HISTORY or result.last is None:
         return None
@@ -379,13 +444,59 @@ def _outlier_alert(series: MetricSeries, result: MetricAnalysis, limits: Thresho
                 return None
             z = float("inf") if deviation > 0 else float("-inf")
     worse = _worsening(z, series.direction)
-    if worse <= OUTLIER_Z:
+    # Unusual by the score and large for this metric (and not a 5 % wobble of a flat series).
+    needed = max(noise_pct, limits.warning_pct * OUTLIER_MIN_SHARE)
+    if worse <= OUTLIER_Z or _worsening(_pct(result.last, center), series.direction) < needed:
         return None
     severity = "critical" if worse > OUTLIER_CRITICAL_Z and abs(
         _pct(result.last, center) or 0) >= limits.warning_pct else "warning"
     return Alert("outlier", severity, {
         "value": result.last, "median": center, "z": z if abs(z) != float("inf") else None,
         "vs_median_pct": _pct(result.last, center)})
+
+
+def _count_alert(result: MetricAnalysis, limits: Thresholds,
+                 counts: CountEvidence) -> Alert | None:
+    """A small count judged by a count model: a fall only when chance hardly explains it."""
+    drop = _worsening(_pct(result.last, counts.rate), result.direction)
+    if counts.p_value >= COUNT_P or drop < limits.warning_pct:
+        return None
+    severity = ("critical" if counts.p_value < COUNT_CRITICAL_P and drop >= limits.critical_pct
+                else "warning")
+    return Alert("count_drop", severity, {
+        "value": result.last, "previous": result.previous, "rate": counts.rate,
+        "low": counts.low, "high": counts.high, "p_value": counts.p_value,
+        "higher": result.direction is Direction.HIGHER})
+
+
+def _shift_alert(series: MetricSeries, result: MetricAnalysis, limits: Thresholds,
+                 points: Sequence[tuple[date, float]], noise_pct: float) -> Alert | None:
+    """A fall at least two weeks old that stays: compared with the level before it."""
+    window = list(points[-TREND_WINDOW:])
+    values = [v for _, v in window]
+    shift = level_shift(values, lambda new, old: _worse(new, old, series.direction))
+    if shift is None or len(values) - shift.start < 2 or result.last is None:
+        return None
+    gap = _worsening(_pct(result.last, shift.before), series.direction)
+    if gap < max(limits.warning_pct, noise_pct):
+        return None
+    for segment in (window[:shift.start], window[shift.start:]):
+        if len(segment) >= 3:
+            xs = [(w - segment[0][0]).days / 7 for w, _ in segment]
+            slope = theil_sen(xs, [v for _, v in segment])
+            level = median(v for _, v in segment)
+            if level and abs(slope / level * 100) >= SHIFT_STEP_SLOPE_PCT:
+                return None  # a slide, told by the trend rule
+    severity = "critical" if gap >= limits.critical_pct else "warning"
+    return Alert("level_shift", severity, {
+        "value": result.last, "before": shift.before, "after": shift.after,
+        "since": window[shift.start][0].isoformat(), "change_pct": _pct(result.last, shift.before),
+        "weeks": len(values) - shift.start})
+
+
+def _note_gaps(alert: Alert, result: MetricAnalysis) -> None:
+    if result.missing_weeks:
+        alert.params["missing"] = [w.isoformat() for w in result.missing_weeks]
 
 
 def _target_alert(series: MetricSeries, result: MetricAnalysis, alerts: list[Alert]) -> None:
@@ -434,7 +545,7 @@ def _round(value: float | None, digits: int = 2) -> float | None:
     return None if value is None else round(float(value), digits)
 
 
-def to_json(analysis: Analysis, lang: str) -> dict:
+def to_json(analysis: Analysis, t: Translate) -> dict:
     """The `analyze --json` document (interface.md); extra fields follow the required ones."""
     metrics = {}
     for key, result in analysis.metrics.items():
@@ -446,7 +557,7 @@ def to_json(analysis: Analysis, lang: str) -> dict:
             "direction": result.direction.value,
             "status": result.status,
             "alerts": [{"kind": a.kind, "severity": a.severity,
-                        "message": alert_message(a, series or key, lang)}
+                        "message": alert_message(a, series or key, t)}
                        for a in result.alerts],
             "baseline_median": _round(result.baseline_median, 4),
             "vs_baseline_pct": _round(result.vs_baseline_pct),
@@ -457,5 +568,10 @@ def to_json(analysis: Analysis, lang: str) -> dict:
                 "slope_pct_per_week": _round(result.trend.slope_pct_per_week),
                 "p_value": _round(result.trend.p_value, 6),
                 "direction": result.trend.direction},
+            "noise_pct": _round(None if result.noise is None else result.noise * 100),
+            "usual_range": list(result.usual_range) if result.usual_range else None,
+            "missing_weeks": [w.isoformat() for w in result.missing_weeks],
+            "acknowledged_since": (result.acknowledged_since.isoformat()
+                                   if result.acknowledged_since else None),
         }
     return {"weeks": [w.isoformat() for w in analysis.weeks], "metrics": metrics}

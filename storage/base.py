@@ -146,6 +146,16 @@ class Storage(ABC):
                             metric: str) -> None:
         """Set a metric's alert thresholds, or reset them to defaults with None."""
 
+    @abstractmethod
+    async def get_alert_acks(self, project_id: int) -> dict[str, date]:
+        """Metric → start week of the level shift the team has acknowledged."""
+
+    @abstractmethod
+    async def set_alert_ack(self, project_id: int, metric: str, since_week: date | None,
+                            user_id: int) -> None:
+        """Acknowledge a metric's level shift that started `since_week` (None: clear it);
+        one per metric, a newer acknowledgement replaces the older one. Idempotent."""
+
     # --- weekly values -------------------------------------------------------------------------
     @abstractmethod
     async def save_batch(

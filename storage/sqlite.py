@@ -679,6 +679,25 @@ class SqliteStorage(Storage):
             "warning_pct = excluded.warning_pct, critical_pct = excluded.critical_pct",
             (project_id, metric, threshold.warning_pct, threshold.critical_pct))
 
+    async def get_alert_acks(self, project_id: int) -> dict[str, date]:
+        rows = await self.query_all(
+            "SELECT metric, since_week FROM alert_acks WHERE project_id = ?", (project_id,))
+        return {metric: date.fromisoformat(week) for metric, week in rows}
+
+    async def set_alert_ack(self, project_id: int, metric: str, since_week: date | None,
+                            user_id: int) -> None:
+        if since_week is None:
+            await self._write("DELETE FROM alert_acks WHERE project_id = ? AND metric = ?",
+                              (project_id, metric))
+            return
+        await self._write(
+            "INSERT INTO alert_acks (project_id, metric, since_week, user_id, acked_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (project_id, metric) DO UPDATE SET "
+            "since_week = excluded.since_week, user_id = excluded.user_id, "
+            "acked_at = excluded.acked_at",
+            (project_id, metric, since_week.isoformat(), user_id,
+             datetime.now(UTC).isoformat()))
+
     # --- weekly values -------------------------------------------------------------------------
     async def save_batch(
         self, project_id: int, user_id: int, source: BatchSource, values: Iterable[NewValue],

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.i18n import get_translator
+from bot.services.alerts import alert_message
 from bot.services.history import weekly_table
 from charts import DigestChart, Panel, render_digest
-from kpi.analysis import Analysis, MetricSeries, Thresholds, alert_message, analyze, series_for
+from kpi.alerts_text import usual_range
+from kpi.analysis import Alert, Analysis, MetricSeries, Thresholds, analyze, series_for
 from kpi.formatting import format_change_pct, format_number
 from kpi.weeks import current_week, format_week
 from storage.base import Storage
@@ -24,6 +26,10 @@ HISTORY_WEEKS = 12
 MAX_PANELS = 6
 CAPTION_LIMIT = 1024
 STATUS_ICON = {"ok": "✅", "warning": "⚠️", "critical": "🔴", "no_data": "▫️"}
+# Which alert speaks for a KPI in the digest when it has several (the rest: /report details).
+KIND_STRENGTH = ("wow_drop", "count_drop", "level_shift", "outlier", "rate_denominator",
+                 "trend", "streak", "below_baseline", "below_target", "missing")
+SEVERITY = {"critical": 2, "warning": 1}
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +40,7 @@ class DigestInput:
     series: dict[str, MetricSeries]
     thresholds: dict[str, Thresholds]
     kpi_count: int  # the first `kpi_count` series are the project's KPIs; the rest is context
+    acks: dict[str, date] | None = None  # acknowledged level shifts (metric → start week)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,12 +78,13 @@ async def load_digest_input(storage: Storage, project: Project, *, lang: str | N
     thresholds = {t.metric: Thresholds(t.warning_pct, t.critical_pct)
                   for t in await storage.get_thresholds(project.id)}
     return DigestInput(project.name, lang or project.language, this_week, series, thresholds,
-                       kpi_count=min(len(kpis), MAX_PANELS))
+                       kpi_count=min(len(kpis), MAX_PANELS),
+                       acks=await storage.get_alert_acks(project.id))
 
 
 def build_digest(data: DigestInput) -> Digest:
     t = get_translator(data.lang)
-    analysis = analyze(data.series, current_week=data.this_week, thresholds=data.thresholds)
+    analysis = digest_analysis(data)
     shown = list(data.series)[: data.kpi_count]
     report_week = data.this_week - timedelta(weeks=1)
     panels = [panel_for(data.series[k], analysis, data.lang) for k in shown]
@@ -86,8 +94,11 @@ def build_digest(data: DigestInput) -> Digest:
     png = render_digest(chart)
     header = t("digest-header", name=data.project_name, week=format_week(report_week, data.lang))
     lines = [status_line(data.series[k], analysis, data.lang) for k in shown]
-    alerts = [f"• {alert_message(alert, data.series[k], data.lang)}"
-              for k in shown for alert in analysis.metrics[k].alerts]
+    # One sentence per KPI: the strongest evidence, its cause and what to look at next.
+    alerts = [f"• {alert_message(alert, data.series[k], data.lang, with_next=True)}"
+              for k in shown if (alert := strongest(analysis.metrics[k].alerts))]
+    if sum(len(analysis.metrics[k].alerts) for k in shown) > len(alerts):
+        alerts.append(t("digest-more-details"))
     summary = header + "\n\n" + "\n".join(lines)
     tail = (t("digest-alerts-header") + "\n" + "\n".join(alerts)) if alerts else t(
         "digest-all-good")
@@ -97,6 +108,46 @@ def build_digest(data: DigestInput) -> Digest:
     if len(summary) <= CAPTION_LIMIT:
         return Digest(png, summary, fit_message(tail), analysis)
     return Digest(png, header, fit_message(full), analysis)
+
+
+def digest_analysis(data: DigestInput) -> Analysis:
+    return analyze(data.series, current_week=data.this_week, thresholds=data.thresholds,
+                   acks=data.acks)
+
+
+async def standing_shifts(storage: Storage, project: Project) -> list[tuple[int, str, date]]:
+    """(KPI index, metric, start week) of every fall that stays the digest is telling now."""
+    data = await load_digest_input(storage, project)
+    analysis = digest_analysis(data)
+    found = []
+    for index, key in enumerate(k.metric for k in await storage.get_kpis(project.id)):
+        result = analysis.metrics.get(key)
+        for alert in result.alerts if result else ():
+            if alert.kind == "level_shift":
+                found.append((index, key, date.fromisoformat(alert.params["since"])))
+    return found
+
+
+def strongest(alerts: list[Alert]) -> Alert | None:
+    if not alerts:
+        return None
+    return min(alerts, key=lambda a: (-SEVERITY.get(a.severity, 0),
+                                      KIND_STRENGTH.index(a.kind) if a.kind in KIND_STRENGTH
+                                      else len(KIND_STRENGTH)))
+
+
+def alert_details(data: DigestInput) -> str:
+    """Every alert of every KPI (`/report details`), strongest first, without the chart."""
+    t = get_translator(data.lang)
+    analysis = digest_analysis(data)
+    lines = [t("digest-details-header", name=data.project_name,
+               week=format_week(data.this_week - timedelta(weeks=1), data.lang))]
+    for key in list(data.series)[: data.kpi_count]:
+        alerts = sorted(analysis.metrics[key].alerts, key=lambda a: a is not strongest(
+            analysis.metrics[key].alerts))
+        lines += [f"• {alert_message(a, data.series[key], data.lang)}" for a in alerts]
+    return fit_message("\n".join(lines) if len(lines) > 1 else lines[0] + "\n"
+                       + t("digest-all-good"))
 
 
 def fit_message(text: str, limit: int = 4096) -> str:
@@ -122,5 +173,8 @@ def status_line(series: MetricSeries, analysis: Analysis, lang: str) -> str:
         return f"{icon} {name}: —"
     value = format_number(result.last, lang, series.unit)
     change = f" ({format_change_pct(result.wow_pct, lang)})" if result.wow_pct is not None else ""
+    if result.usual_range and not result.alerts and (result.wow_pct or 0) <= -10:
+        # A small count that fell by chance: say so in numbers ("4: within the usual 3–9").
+        change += " — " + usual_range(*result.usual_range, get_translator(lang))
     return f"{icon} {name}: <b>{value}</b>{change}"
 

@@ -6,15 +6,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.i18n import get_translator
+from bot.services.alerts import alert_message, to_json
 from kpi.analysis import (
     Alert,
     Cause,
     MetricSeries,
     Thresholds,
-    alert_message,
     analyze,
     series_for,
-    to_json,
 )
 from kpi.catalogue import Direction
 from kpi.formatting import NBSP, format_change_pct, format_number
@@ -306,6 +305,10 @@ ALL_KINDS = {
     "trend": {"slope_pct": -3.05, "p_value": 0.0004, "weeks": 12},
     "below_target": {"value": 41.0, "target": 50.0, "gap_pct": -18.0, "ceiling": False},
     "missing": {"week": "2026-11-23", "entered": True},
+    "level_shift": {"value": 5400.0, "before": 7500.0, "after": 5400.0, "since": "2026-11-09",
+                    "change_pct": -28.0, "weeks": 3, "missing": ["2026-11-16"]},
+    "count_drop": {"value": 0.0, "previous": 9.0, "rate": 10.2, "low": 5, "high": 16,
+                   "p_value": 0.00004, "higher": True},
     "rate_denominator": {"value": 6.5, "previous": 4.1, "wow_pct": 58.0, "denominator": "reach",
                          "denominator_last": 5000.0, "denominator_previous": 10200.0,
                          "denominator_pct": -51.0},

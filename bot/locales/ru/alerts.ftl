@@ -68,3 +68,32 @@ alert-cause-spend-down = бюджет сократился ({ $value } прот�
 alert-cause-spend-up = бюджет вырос ({ $value } против { $previous })
 alert-cause-reach-up = охват вырос ({ $value } против { $previous }) и новая аудитория вовлекается слабее
 alert-cause-generic = { $metric } { $verb } ({ $value } против { $previous })
+
+## Issue 16: падение, которое держится, малые числа, пропуски; на что посмотреть.
+alert-level_shift = { $metric } всё ещё на { $change } ниже уровня до { $since }: { $value } против { $before } (уже { $count } { $count ->
+        [one] неделю
+        [few] недели
+       *[many] недель
+    })
+alert-count_drop = { $metric }: { $value } за неделю — { $side ->
+        [above] выше
+       *[below] ниже
+    } обычных { $low }–{ $high } в неделю (случайно такая неделя бывает реже раза из { $chance })
+alert-usual-range = в пределах обычных { $low }–{ $high }
+alert-gap = { " " }(нет данных за { $weeks }, сравнение через пропуск)
+alert-next = Что проверить: { $step }.
+alert-next-cause-posts = план публикаций на следующую неделю
+alert-next-cause-spend = рекламный бюджет и его расписание
+alert-next-cause-reach = какая новая аудитория пришла и на что она реагирует
+alert-next-reach = какие посты и форматы охватили меньше людей
+alert-next-engagement = посты недели в сравнении с лучшими
+alert-next-audience = что приводило подписчиков в прошлые недели
+alert-next-traffic = креативы, ссылки и площадки размещения
+alert-next-sales = посадочную страницу, оффер и ответы на заявки
+alert-next-other = что изменилось в работе на этой неделе
+digest-more-details = Подробнее по каждому KPI: /report details
+digest-details-header = <b>{ $name }: все сигналы за { $week }</b>
+alerts-shifts-title = <b>Падения, которые держатся</b> (повторяются в каждом отчёте, пока не восстановятся или вы их не отметите):
+alerts-shift-line = • { $metric }: ниже с { $week }
+alerts-ack-button = ✔️ Принято: { $metric } (с { $week })
+alerts-acked = { $metric }: падение с { $week } отмечено — отчёт перестанет его повторять, пока не начнётся новое.
