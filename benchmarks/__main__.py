@@ -20,7 +20,7 @@ from dataclasses import asdict
 
 from benchmarks.common import Result, table
 
-GROUPS = ("digest", "scaled", "handling", "storage", "memory")
+GROUPS = ("digest", "scaled", "handling", "storage", "memory", "experiments")
 
 
 async def run_group(name: str, quick: bool, profile: bool) -> list[Result]:
@@ -42,6 +42,10 @@ async def run_group(name: str, quick: bool, profile: bool) -> list[Result]:
         return await run(quick, profile)
     if name == "memory":
         from benchmarks.bench_memory import run
+
+        return await run(quick)
+    if name == "experiments":
+        from benchmarks.bench_experiments import run
 
         return await run(quick)
     raise SystemExit(f"unknown benchmark group {name!r}; known: {', '.join(GROUPS)}")
