@@ -32,7 +32,8 @@ async def history(message: Message, command: CommandObject, t: Translator, stora
                   renderer: Renderer, membership: Membership) -> None:
     project = membership.project
     kpis = await storage.get_kpis(project.id)
-    custom = [k.metric for k in kpis if k.custom]
+    formulas = [f.name for f in await storage.get_formula_kpis(project.id)]
+    custom = [k.metric for k in kpis if k.custom] + formulas
     table = await weekly_table(storage, project.id)
     if command.args:
         key = catalogue.resolve(command.args, custom)
@@ -41,7 +42,7 @@ async def history(message: Message, command: CommandObject, t: Translator, stora
             return
         metrics, weeks = [key], SINGLE_METRIC_WEEKS
     else:
-        metrics, weeks = [k.metric for k in kpis], TABLE_WEEKS
+        metrics, weeks = [k.metric for k in kpis] + formulas, TABLE_WEEKS
     rows = [row for row in table if any(m in row.values for m in metrics)][-weeks:]
     if not rows:
         await message.answer(t("history-empty"))

@@ -1,0 +1,105 @@
+"""Notes, experiments and formula KPIs end to end through the Bot API fake."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from kpi.weeks import current_week, iso_week_label
+from storage.models import BatchSource, NewValue
+from tests.botapi.client import TgUser
+from tests.botapi.fake import TelegramFake
+from tests.e2e.app import App
+from tests.e2e.conftest import onboard
+from tests.e2e.test_teams import EDITOR, OWNER, plain, snapshot, team
+
+TZ = "Europe/Moscow"
+
+
+async def seed_reach(app: App, project_id: int, *, before: int, after: int, jump: float) -> str:
+    """Weekly reach: `before` weeks around 1000, then `after` weeks × (1 + jump); the start week."""
+    this_week = current_week(TZ)
+    start = this_week - timedelta(weeks=after)
+    rng = random.Random(5)
+    values = [NewValue(start + timedelta(weeks=i), "reach",
+                       round(1000 * (1 + jump if i >= 0 else 1) * rng.uniform(0.97, 1.03)))
+              for i in range(-before, after)]
+    await app.storage.save_batch(project_id, OWNER, BatchSource.IMPORT, values)
+    return iso_week_label(start)
+
+
+async def test_experiment_verdict_and_waiting_and_viewer_refused(botapi: TelegramFake, app: App):
+    anna, bob, vera, project_id = await team(botapi, app)
+    start = await seed_reach(app, project_id, before=12, after=6, jump=0.3)
+
+    replies = await bob.send(f"/experiment Рилсы <3 раза> → охват вверх с {start}")
+    text = replies[-1].text
+    assert "Рилсы <3 раза>" in text and "<3 раза>" not in replies[-1].html  # escaped
+    assert "✅ сработало" in text and "сверх тренда" in text
+
+    replies = await anna.send("/experiment Новая обложка → охват вверх")
+    assert "пока 0 из 4 недель" in replies[-1].text
+
+    before = await snapshot(app.storage)
+    experiments = await app.storage.get_experiments(project_id)
+    replies = await vera.send("/experiment Чужой → охват вверх")
+    assert replies[-1].text == plain("access-denied-edit")
+    assert await app.storage.get_experiments(project_id) == experiments
+    assert await snapshot(app.storage) == before
+    replies = await vera.send("/experiment")  # viewers read
+    assert "✅ сработало" in replies[-1].text and "пока 0 из 4" in replies[-1].text
+
+    replies = await bob.send("/experiment Без стрелки охват")
+    assert "Нужны название, стрелка" in replies[-1].text
+    assert len(await app.storage.get_experiments(project_id)) == 2
+
+
+async def test_note_marks_the_week_and_viewer_is_refused(botapi: TelegramFake, app: App):
+    anna, bob, vera, project_id = await team(botapi, app)
+    replies = await bob.send("/note запустили рилсы & сторис")
+    assert "Отмечено для недели" in replies[-1].text and "рилсы & сторис" in replies[-1].text
+    replies = await vera.send("/note хочу тоже")
+    assert replies[-1].text == plain("access-denied-edit")
+    notes = await app.storage.get_notes(project_id)
+    assert [(n.text, n.created_by, n.week_start) for n in notes] == [
+        ("запустили рилсы & сторис", EDITOR, current_week(TZ))]
+    replies = await anna.send("/note")
+    assert "Напишите после команды" in replies[-1].text
+    assert len(await app.storage.get_notes(project_id)) == 1
+
+
+async def test_formula_kpi_dialog_bad_formula_and_history(botapi: TelegramFake, app: App):
+    anna = TgUser(botapi, OWNER, "Анна", language_code="ru")
+    await onboard(anna, "Кофейня", goal="💬 Вовлечённость", tz="Москва (UTC+3)")
+    project_id = (await app.storage.list_memberships(OWNER))[0].project.id
+    await anna.send("/formula")
+    await anna.send("Взвешенный ER")
+    replies = await anna.send("(лайки + комменты*2 + foo) / охват * 100")
+    text = replies[-1].text
+    assert "Не знаю метрику «foo»" in text
+    assert "(лайки + комменты*2 + foo) / охват * 100\n" + " " * 22 + "^" in text
+    replies = await anna.send("(лайки + комменты*2 / охват")
+    assert "скобка не закрыта" in replies[-1].text
+    assert await app.storage.get_formula_kpis(project_id) == []
+
+    replies = await anna.send("(лайки + комментарии×2) ÷ охват × 100")
+    assert "(Лайки + Комментарии * 2) / Охват * 100" in replies[-1].text
+    await anna.click("чем больше, тем лучше")
+    replies = await anna.send("%")
+    assert "KPI по формуле Взвешенный ER" in replies[-1].text
+    [kpi] = await app.storage.get_formula_kpis(project_id)
+    assert (kpi.name, kpi.direction, kpi.unit) == ("Взвешенный ER", "higher_is_better", "%")
+
+    await anna.send("прошлая неделя: лайки 400, комментарии 50, охват 10000")
+    replies = await anna.send("/history Взвешенный ER")
+    caption = replies[-1].caption  # (400 + 50×2) / 10000 × 100 = 5, with its chart
+    assert replies[-1].photo.startswith(b"\x89PNG")
+    assert "Взвешенны" in caption and caption.rstrip().endswith(" 5")
+
+
+async def test_formula_dialog_is_for_editors(botapi: TelegramFake, app: App):
+    _anna, _bob, vera, project_id = await team(botapi, app)
+    replies = await vera.send("/formula")
+    assert replies[-1].text == plain("access-denied-edit")
+    await vera.send("AOV")
+    assert await app.storage.get_formula_kpis(project_id) == []
