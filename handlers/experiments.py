@@ -19,8 +19,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.access import permitted, refusal_for_role
 from bot.i18n import Html, Translator
 from bot.services.entry import custom_names, project_today
-from bot.services.experiments import verdict_for, verdict_line
-from bot.services.history import weekly_table
+from bot.services.experiments import experiment_lines
 from handlers.filters import PLAIN_TEXT, PRIVATE
 from handlers.kpi_picker import metric_label
 from kpi import catalogue, expressions
@@ -86,16 +85,6 @@ async def experiment(message: Message, command: CommandObject, t: Translator, st
         await message.answer(t("experiment-none") + "\n\n" + t("experiment-usage"))
         return
     await message.answer(t("experiment-list", name=project.name) + "\n" + "\n".join(lines))
-
-
-async def experiment_lines(storage: Storage, project_id: int, t: Translator) -> list[str]:
-    """Every experiment of the project with its verdict so far (also used by the digest)."""
-    experiments = await storage.get_experiments(project_id)
-    if not experiments:
-        return []
-    table = {row.week_start: row.values for row in await weekly_table(storage, project_id)}
-    return ["• " + verdict_line(e, verdict_for(e, table), t, metric_label(e.metric, t.lang))
-            for e in experiments]
 
 
 # --- the formula KPI dialog ------------------------------------------------------------------

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.i18n import get_translator
+from bot.services.experiments import experiment_lines
 from bot.services.history import weekly_table
 from charts import DigestChart, Panel, render_digest
 from kpi.analysis import Analysis, MetricSeries, Thresholds, alert_message, analyze, series_for
@@ -34,6 +35,8 @@ class DigestInput:
     series: dict[str, MetricSeries]
     thresholds: dict[str, Thresholds]
     kpi_count: int  # the first `kpi_count` series are the project's KPIs; the rest is context
+    experiments: tuple[str, ...] = ()  # one line per experiment with its verdict (HTML)
+    notes: tuple[tuple[date, str], ...] = ()  # (week, text) of the weeks shown: chart markers
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +65,8 @@ async def load_digest_input(storage: Storage, project: Project, *, lang: str | N
     context = [k for k in ("posts", "spend", "reach", "followers", "impressions")
                if any(k in v for v in table.values())]
     series: dict[str, MetricSeries] = {}
-    for key in [k.metric for k in kpis] + context:
+    formulas = [f.name for f in await storage.get_formula_kpis(project.id)]
+    for key in [k.metric for k in kpis] + formulas + context:
         if key in series:
             continue
         kpi = next((k for k in kpis if k.metric == key), None)
@@ -70,8 +74,13 @@ async def load_digest_input(storage: Storage, project: Project, *, lang: str | N
                                  target=kpi.target if kpi else None)
     thresholds = {t.metric: Thresholds(t.warning_pct, t.critical_pct)
                   for t in await storage.get_thresholds(project.id)}
-    return DigestInput(project.name, lang or project.language, this_week, series, thresholds,
-                       kpi_count=min(len(kpis), MAX_PANELS))
+    lang = lang or project.language
+    notes = await storage.get_notes(project.id, since=first, until=this_week)
+    return DigestInput(project.name, lang, this_week, series, thresholds,
+                       kpi_count=min(len(kpis) + len(formulas), MAX_PANELS),
+                       experiments=tuple(await experiment_lines(storage, project.id,
+                                                                get_translator(lang))),
+                       notes=tuple((n.week_start, n.text) for n in notes))
 
 
 def build_digest(data: DigestInput) -> Digest:
@@ -79,7 +88,8 @@ def build_digest(data: DigestInput) -> Digest:
     analysis = analyze(data.series, current_week=data.this_week, thresholds=data.thresholds)
     shown = list(data.series)[: data.kpi_count]
     report_week = data.this_week - timedelta(weeks=1)
-    panels = [panel_for(data.series[k], analysis, data.lang) for k in shown]
+    marks = tuple(week for week, _ in data.notes)
+    panels = [panel_for(data.series[k], analysis, data.lang, marks) for k in shown]
     chart = DigestChart(title=data.project_name,
                         subtitle=t("digest-subtitle", week=format_week(report_week, data.lang)),
                         lang=data.lang, panels=panels)
@@ -91,6 +101,8 @@ def build_digest(data: DigestInput) -> Digest:
     summary = header + "\n\n" + "\n".join(lines)
     tail = (t("digest-alerts-header") + "\n" + "\n".join(alerts)) if alerts else t(
         "digest-all-good")
+    if data.experiments:
+        tail += "\n\n" + t("digest-experiments-header") + "\n" + "\n".join(data.experiments)
     full = summary + "\n\n" + tail
     if len(full) <= CAPTION_LIMIT:
         return Digest(png, full, None, analysis)
@@ -106,12 +118,13 @@ def fit_message(text: str, limit: int = 4096) -> str:
     return text[: text.rfind("\n", 0, limit - 2)] + "\n…"
 
 
-def panel_for(series: MetricSeries, analysis: Analysis, lang: str) -> Panel:
+def panel_for(series: MetricSeries, analysis: Analysis, lang: str,
+              markers: tuple[date, ...] = ()) -> Panel:
     result = analysis.metrics[series.key]
     return Panel(title=series.name_ru if lang == "ru" else series.name_en,
                  weeks=series.weeks, values=series.values, target=series.target,
                  unit=series.unit, status=result.status, change_pct=result.wow_pct,
-                 direction=series.direction.value)
+                 direction=series.direction.value, markers=markers)
 
 
 def status_line(series: MetricSeries, analysis: Analysis, lang: str) -> str:

@@ -1,39 +1,18 @@
-"""Formula KPIs computed over a project's weeks, and experiment verdicts as message lines."""
+"""Experiment verdicts as message lines, for /experiment and the digest."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import date
 
 from bot.i18n import Translator
-from kpi import expressions
+from bot.services.history import weekly_table
+from kpi import catalogue
 from kpi.experiments import Status, Verdict, verdict
 from kpi.formatting import format_change_pct, format_number
 from kpi.weeks import format_week
-from storage.models import Experiment, FormulaKpi
-
-
-def compiled(formulas: Sequence[FormulaKpi], custom: Sequence[str] = ()
-             ) -> list[tuple[FormulaKpi, expressions.Expr]]:
-    """The formulas that still parse (a stored one whose custom metric was removed is skipped)."""
-    result = []
-    for kpi in formulas:
-        try:
-            result.append((kpi, expressions.parse(kpi.formula, custom)))
-        except expressions.ExpressionError:
-            continue
-    return result
-
-
-def formula_values(formulas: Sequence[tuple[FormulaKpi, expressions.Expr]],
-                   values: Mapping[str, float]) -> dict[str, float]:
-    """Each formula KPI the week's values (entered and derived) allow; missing → left out."""
-    result: dict[str, float] = {}
-    for kpi, tree in formulas:
-        value = expressions.evaluate(tree, values)
-        if value is not None:
-            result[kpi.name] = value
-    return result
+from storage.base import Storage
+from storage.models import Experiment
 
 
 def verdict_for(experiment: Experiment, table: Mapping[date, Mapping[str, float]]) -> Verdict:
@@ -62,3 +41,18 @@ def verdict_line(experiment: Experiment, result: Verdict, t: Translator, metric_
                  high=format_change_pct(result.high_pct, t.lang),
                  weeks=result.weeks_after)
     return f"{head} {tail}"
+
+
+def metric_name(key: str, lang: str) -> str:
+    metric = catalogue.get(key)
+    return metric.name(lang) if metric else key
+
+
+async def experiment_lines(storage: Storage, project_id: int, t: Translator) -> list[str]:
+    """Every experiment of the project with its verdict so far, newest first."""
+    experiments = await storage.get_experiments(project_id)
+    if not experiments:
+        return []
+    table = {row.week_start: row.values for row in await weekly_table(storage, project_id)}
+    return ["• " + verdict_line(e, verdict_for(e, table), t, metric_name(e.metric, t.lang))
+            for e in experiments]

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from bot.services.experiments import compiled, formula_values
+from bot.services.formulas import compiled, formula_values
 from kpi.formulas import derived_series
 from storage.base import Storage
 
