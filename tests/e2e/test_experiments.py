@@ -6,7 +6,7 @@ import random
 from datetime import timedelta
 
 from kpi.weeks import current_week, iso_week_label
-from storage.models import BatchSource, NewValue
+from storage.models import BatchSource, FormulaKpi, NewValue
 from tests.botapi.client import TgUser
 from tests.botapi.fake import TelegramFake
 from tests.e2e.app import App
@@ -103,3 +103,18 @@ async def test_formula_dialog_is_for_editors(botapi: TelegramFake, app: App):
     assert replies[-1].text == plain("access-denied-edit")
     await vera.send("AOV")
     assert await app.storage.get_formula_kpis(project_id) == []
+
+
+async def test_digest_reports_verdicts_formula_kpis_and_marks_notes(botapi: TelegramFake,
+                                                                    app: App):
+    anna, bob, _vera, project_id = await team(botapi, app)
+    start = await seed_reach(app, project_id, before=12, after=6, jump=0.3)
+    await bob.send(f"/experiment Рилсы → охват вверх с {start}")
+    await app.storage.save_formula_kpi(project_id, FormulaKpi("Охват ×2", "охват * 2"))
+    await app.storage.add_note(project_id, EDITOR, current_week(TZ) - timedelta(weeks=2),
+                               "новая обложка")
+    replies = await anna.send("/report")
+    text = "\n".join((r.caption or r.text or "") for r in replies)
+    assert "🧪 Эксперименты:" in text and "Рилсы" in text and "✅ сработало" in text
+    assert "Охват ×2" in text
+    assert any(r.photo and r.photo.startswith(b"\x89PNG") for r in replies)
