@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import random
 from datetime import timedelta
+
+import openpyxl
 
 from kpi.weeks import current_week, iso_week_label
 from storage.models import BatchSource, FormulaKpi, NewValue
@@ -118,3 +122,22 @@ async def test_digest_reports_verdicts_formula_kpis_and_marks_notes(botapi: Tele
     assert "🧪 Эксперименты:" in text and "Рилсы" in text and "✅ сработало" in text
     assert "Охват ×2" in text
     assert any(r.photo and r.photo.startswith(b"\x89PNG") for r in replies)
+
+
+async def test_export_sends_notes_as_their_own_csv_and_xlsx_sheet(botapi: TelegramFake,
+                                                                  app: App):
+    anna, bob, _vera, _project_id = await team(botapi, app)
+    await anna.send("охват 1000")
+    await bob.send("/note =cmd|' /C calc'!A0 запустили рилсы")
+    replies = await anna.send("/export")
+    docs = [r for r in replies if r.document_name]
+    assert [d.document_name.endswith(n) for d, n in zip(docs, ("-kpi.csv", "-notes.csv"),
+                                                         strict=True)] == [True, True]
+    rows = list(csv.reader(io.StringIO(docs[1].document.decode("utf-8"))))
+    assert rows[0] == ["project", "week_start", "note"]
+    assert rows[1][1] == current_week(TZ).isoformat()
+    assert rows[1][2] == "'=cmd|' /C calc'!A0 запустили рилсы"  # never a spreadsheet formula
+    replies = await anna.click("📗 То же в XLSX")
+    workbook = openpyxl.load_workbook(io.BytesIO(replies[-1].document))
+    assert workbook.sheetnames == ["KPI", "Notes"]
+    assert workbook["Notes"]["C2"].value == "'=cmd|' /C calc'!A0 запустили рилсы"

@@ -52,3 +52,4 @@ expr-function-args = { $func } needs at least two values separated by "; " (or "
 expr-what-operand = a number, a metric or "("
 expr-what-operator = an operator (+ − × ÷)
 expr-what-close-paren = ")"
+export-notes-caption = 📝 Notes on weeks: { $count }.

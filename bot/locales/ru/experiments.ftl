@@ -52,3 +52,4 @@ expr-function-args = { $func } нужны хотя бы два значения 
 expr-what-operand = число, метрика или «(»
 expr-what-operator = знак действия (+ − × ÷)
 expr-what-close-paren = «)»
+export-notes-caption = 📝 Заметки по неделям: { $count }.
