@@ -94,7 +94,11 @@ async def test_formula_kpi_dialog_bad_formula_and_history(botapi: TelegramFake, 
     [kpi] = await app.storage.get_formula_kpis(project_id)
     assert (kpi.name, kpi.direction, kpi.unit) == ("Взвешенный ER", "higher_is_better", "%")
 
-    await anna.send("прошлая неделя: лайки 400, комментарии 50, охват 10000")
+    replies = await anna.send("прошлая неделя: лайки 400, комментарии 50, охват 10000")
+    assert "• Взвешенный ER: 5 % = (лайки + комментарии×2) ÷ охват × 100" in replies[-1].text
+    replies = await anna.send("прошлая неделя: охват 0")  # division by zero: no line, no crash
+    assert "Записал" in replies[-1].text and "Взвешенный ER" not in replies[-1].text
+    await anna.send("прошлая неделя: охват 10000")
     replies = await anna.send("/history Взвешенный ER")
     caption = replies[-1].caption  # (400 + 50×2) / 10000 × 100 = 5, with its chart
     assert replies[-1].photo.startswith(b"\x89PNG")
