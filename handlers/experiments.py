@@ -20,8 +20,10 @@ from bot.access import permitted, refusal_for_role
 from bot.i18n import Html, Translator
 from bot.services.entry import custom_names, project_today
 from bot.services.experiments import experiment_lines
+from handlers.callbacks import KpiCb
 from handlers.filters import PLAIN_TEXT, PRIVATE
 from handlers.kpi_picker import metric_label
+from handlers.states import Onboarding
 from kpi import catalogue, expressions
 from kpi.experiment_command import CommandError, parse_experiment
 from kpi.weeks import format_week, week_start
@@ -93,8 +95,27 @@ async def experiment(message: Message, command: CommandObject, t: Translator, st
 @router.message(Command("formula"), PRIVATE, flags={"needs": "editor"})
 async def formula_start(message: Message, state: FSMContext, t: Translator,
                         membership: Membership) -> None:
+    await begin_formula(message, state, t, membership.project.id)
+
+
+@router.callback_query(StateFilter(Onboarding.kpis), KpiCb.filter(F.action == "formula"))
+async def formula_from_kpis(query: CallbackQuery, state: FSMContext, t: Translator,
+                            storage: Storage) -> None:
+    """"➕ Formula KPI" under /kpis: leaves the picker unsaved and starts the dialog."""
+    project_id = (await state.get_data()).get("project_id")
+    if project_id is None or not await permitted(query, storage, t, query.from_user.id,
+                                                 project_id, "editor"):
+        return
+    await query.message.edit_reply_markup(reply_markup=None)
+    await begin_formula(query.message, state, t, project_id)
+    await query.answer()
+
+
+async def begin_formula(message: Message, state: FSMContext, t: Translator,
+                        project_id: int) -> None:
+    await state.clear()
     await state.set_state(FormulaDialog.name)
-    await state.update_data(project_id=membership.project.id)
+    await state.update_data(project_id=project_id)
     await message.answer(t("formula-ask-name", limit=FORMULA_NAME_LIMIT))
 
 

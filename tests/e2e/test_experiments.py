@@ -145,3 +145,24 @@ async def test_export_sends_notes_as_their_own_csv_and_xlsx_sheet(botapi: Telegr
     workbook = openpyxl.load_workbook(io.BytesIO(replies[-1].document))
     assert workbook.sheetnames == ["KPI", "Notes"]
     assert workbook["Notes"]["C2"].value == "'=cmd|' /C calc'!A0 запустили рилсы"
+
+
+async def test_formula_kpi_from_the_kpis_screen_in_english(botapi: TelegramFake, app: App):
+    bob = TgUser(botapi, 2002, "Bob", language_code="en")
+    await onboard(bob, "Shop", goal="💰 Sales", tz="UTC")
+    project_id = (await app.storage.list_memberships(2002))[0].project.id
+    await bob.send("/kpis")
+    replies = await bob.click("➕ Formula KPI")
+    assert "What is its name" in replies[-1].text
+    await bob.send("AOV")
+    replies = await bob.send("revenue / orders +")
+    assert "The formula ends too early: expected a number, a metric or" in replies[-1].text
+    replies = await bob.send("revenue / orders")
+    await bob.click("higher is better")
+    replies = await bob.click("No unit")
+    assert "Formula KPI AOV" in replies[-1].text
+    replies = await bob.send("last week: revenue 50000, orders 0")
+    assert "Saved for the week" in replies[-1].text and "AOV" not in replies[-1].text
+    replies = await bob.send("last week: orders 5")
+    assert "• AOV: 10,000 = revenue / orders" in replies[-1].text
+    assert [k.name for k in await app.storage.get_formula_kpis(project_id)] == ["AOV"]

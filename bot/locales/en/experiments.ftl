@@ -53,3 +53,4 @@ expr-what-operand = a number, a metric or "("
 expr-what-operator = an operator (+ − × ÷)
 expr-what-close-paren = ")"
 export-notes-caption = 📝 Notes on weeks: { $count }.
+formula-button = ➕ Formula KPI

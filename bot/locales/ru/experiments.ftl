@@ -53,3 +53,4 @@ expr-what-operand = число, метрика или «(»
 expr-what-operator = знак действия (+ − × ÷)
 expr-what-close-paren = «)»
 export-notes-caption = 📝 Заметки по неделям: { $count }.
+formula-button = ➕ KPI по формуле
