@@ -8,7 +8,7 @@ run in a worker process and never blocks the event loop.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from bot.i18n import get_translator
@@ -16,6 +16,7 @@ from bot.services.experiments import experiment_lines
 from bot.services.history import weekly_table
 from charts import DigestChart, Panel, render_digest
 from kpi.analysis import Analysis, MetricSeries, Thresholds, alert_message, analyze, series_for
+from kpi.catalogue import Direction
 from kpi.formatting import format_change_pct, format_number
 from kpi.weeks import current_week, format_week
 from storage.base import Storage
@@ -65,13 +66,16 @@ async def load_digest_input(storage: Storage, project: Project, *, lang: str | N
     context = [k for k in ("posts", "spend", "reach", "followers", "impressions")
                if any(k in v for v in table.values())]
     series: dict[str, MetricSeries] = {}
-    formulas = [f.name for f in await storage.get_formula_kpis(project.id)]
+    directions = {f.name: f.direction for f in await storage.get_formula_kpis(project.id)}
+    formulas = list(directions)
     for key in [k.metric for k in kpis] + formulas + context:
         if key in series:
             continue
         kpi = next((k for k in kpis if k.metric == key), None)
         series[key] = series_for(key, week_list, [table.get(w, {}).get(key) for w in week_list],
                                  target=kpi.target if kpi else None)
+        if key in directions and not kpi:  # a formula KPI: judged the way its owner chose
+            series[key] = replace(series[key], direction=Direction(directions[key]))
     thresholds = {t.metric: Thresholds(t.warning_pct, t.critical_pct)
                   for t in await storage.get_thresholds(project.id)}
     lang = lang or project.language
