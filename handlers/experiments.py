@@ -73,7 +73,8 @@ async def experiment(message: Message, command: CommandObject, t: Translator, st
         if refused:
             await message.answer(t(refused))
             return
-        custom = custom_names(await storage.get_kpis(project.id))
+        custom = custom_names(await storage.get_kpis(project.id)) + [
+            f.name for f in await storage.get_formula_kpis(project.id)]
         try:
             spec = parse_experiment(command.args, week_start(project_today(project)), custom)
         except CommandError as error:
