@@ -20,7 +20,7 @@ from dataclasses import asdict
 
 from benchmarks.common import Result, table
 
-GROUPS = ("digest", "scaled", "handling", "storage", "memory", "alerts")
+GROUPS = ("digest", "scaled", "handling", "storage", "memory", "alerts", "experiments")
 
 
 async def run_group(name: str, quick: bool, profile: bool) -> list[Result]:
@@ -46,6 +46,10 @@ async def run_group(name: str, quick: bool, profile: bool) -> list[Result]:
         return await run(quick)
     if name == "alerts":
         from benchmarks.bench_alerts import run
+
+        return await run(quick)
+    if name == "experiments":
+        from benchmarks.bench_experiments import run
 
         return await run(quick)
     raise SystemExit(f"unknown benchmark group {name!r}; known: {', '.join(GROUPS)}")

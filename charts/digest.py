@@ -39,6 +39,7 @@ from kpi.formatting import format_change_pct, format_number
 
 MAX_PANELS = 6
 Y_TICKS_MAX = 7
+MAX_MARKERS = 8  # note markers drawn per panel (the latest ones)
 DIGEST_WEEKS = 12
 TITLE_CHARS_HALF = 30  # panel titles longer than this are cut with "…" (half-width panel)
 TITLE_CHARS_FULL = 64
@@ -253,6 +254,10 @@ class PanelView:
                                    markeredgewidth=2, zorder=4)
         self.target_line = ax.axhline(0, color=style.TARGET, linewidth=1.8,
                                       linestyle=(0, (6, 4)), zorder=2)
+        # Weeks with a note: a pool of dotted vertical lines, hidden until used.
+        self.markers = [ax.axvline(0, color=style.MUTED, linewidth=1.6, linestyle=(0, (2, 3)),
+                                   zorder=1, visible=False, gid="note-marker")
+                        for _ in range(MAX_MARKERS)]
         self.target_label = ax.text(
             0.015, 0, "", transform=blended_transform_factory(ax.transAxes, ax.transData),
             ha="left", va="bottom", fontsize=style.TARGET_SIZE, color=style.TARGET,
@@ -331,6 +336,14 @@ class PanelView:
         self.line.set_color(line_colour)
         self.line.set_markerfacecolor(line_colour)
         self.line.set_alpha(0.45 if faded else 1.0)
+
+        # notes
+        marked = sorted({(w - last_week).days / 7 for w in panel.markers
+                         if weeks and weeks[0] <= w <= last_week})[-MAX_MARKERS:]
+        for k, marker in enumerate(self.markers):
+            marker.set_visible(k < len(marked))
+            if k < len(marked):
+                marker.set_xdata([marked[k], marked[k]])
 
         # target
         self.target_line.set_visible(target is not None and not no_data)

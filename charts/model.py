@@ -14,6 +14,7 @@ class Panel:
     status: 'ok' | 'warning' | 'critical' | 'no_data'
     change_pct: week-over-week change in percent (-8.0 means −8 %), None when unknown
     direction: 'higher_is_better' | 'lower_is_better' | 'neutral'
+    markers: weeks with a note (/note), drawn as dotted vertical lines
     """
 
     title: str
@@ -24,6 +25,7 @@ class Panel:
     status: str = "ok"
     change_pct: float | None = None
     direction: str = "higher_is_better"
+    markers: tuple[date, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,13 +36,17 @@ def outcome_text(outcome: EntryOutcome, t: Translator) -> str:
         if saved.replaced is not None and saved.replaced != saved.value:
             parts.append(t("entry-replaced", old=value_text(saved.metric, saved.replaced, lang)))
         lines.append(" ".join(parts))
-    if outcome.derived:
+    if outcome.derived or outcome.formulas:
         lines.append(t("entry-derived-header"))
         for key, derived in outcome.derived.items():
             metric = catalogue.get(key)
             lines.append(t("entry-derived-line", metric=metric_label(key, lang),
                            value=value_text(key, derived.value, lang),
                            formula=metric.formula(lang) if metric else ""))
+        for kpi, value in outcome.formulas:
+            shown = format_number(value, lang) + (f" {kpi.unit}" if kpi.unit else "")
+            lines.append(t("entry-derived-line", metric=kpi.name, value=shown,
+                           formula=kpi.formula))
     if outcome.unknown:
         lines.append(unknown_text(outcome, t))
     return "\n".join(lines)

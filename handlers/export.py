@@ -11,7 +11,7 @@ from bot.access import permitted
 from bot.i18n import Translator
 from handlers.callbacks import ExportCb
 from handlers.filters import PRIVATE
-from kpi.exporting import ExportRow, export_csv, export_xlsx
+from kpi.exporting import ExportRow, NoteRow, export_csv, export_notes_csv, export_xlsx
 from storage.base import Storage
 from storage.models import Membership, Project
 
@@ -51,12 +51,18 @@ async def send_export(message: Message, t: Translator, storage: Storage, project
         return
     rows = [ExportRow(project=project.name, week_start=v.week_start, metric=v.metric,
                       value=v.value, approximate=v.approximate) for v in values]
-    data = export_csv(rows) if fmt == "csv" else export_xlsx(rows)
+    notes = [NoteRow(project.name, n.week_start, n.text)
+             for n in await storage.get_notes(project.id)]
+    data = export_csv(rows) if fmt == "csv" else export_xlsx(rows, notes)
     filename = f"{safe_filename(project.name)}-kpi.{fmt}"
     await message.answer_document(
         BufferedInputFile(data, filename=filename),
         caption=t("export-caption", name=project.name, count=len(rows)),
         reply_markup=format_keyboard(project.id, t) if fmt == "csv" else None)
+    if notes and fmt == "csv":  # XLSX carries them on its "Notes" sheet
+        await message.answer_document(BufferedInputFile(
+            export_notes_csv(notes), filename=f"{safe_filename(project.name)}-notes.csv"),
+            caption=t("export-notes-caption", count=len(notes)))
 
 
 def safe_filename(name: str) -> str:

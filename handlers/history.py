@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from datetime import date
 
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
@@ -32,7 +33,8 @@ async def history(message: Message, command: CommandObject, t: Translator, stora
                   renderer: Renderer, membership: Membership) -> None:
     project = membership.project
     kpis = await storage.get_kpis(project.id)
-    custom = [k.metric for k in kpis if k.custom]
+    formulas = [f.name for f in await storage.get_formula_kpis(project.id)]
+    custom = [k.metric for k in kpis if k.custom] + formulas
     table = await weekly_table(storage, project.id)
     if command.args:
         key = catalogue.resolve(command.args, custom)
@@ -41,7 +43,7 @@ async def history(message: Message, command: CommandObject, t: Translator, stora
             return
         metrics, weeks = [key], SINGLE_METRIC_WEEKS
     else:
-        metrics, weeks = [k.metric for k in kpis], TABLE_WEEKS
+        metrics, weeks = [k.metric for k in kpis] + formulas, TABLE_WEEKS
     rows = [row for row in table if any(m in row.values for m in metrics)][-weeks:]
     if not rows:
         await message.answer(t("history-empty"))
@@ -50,14 +52,16 @@ async def history(message: Message, command: CommandObject, t: Translator, stora
         rows, metrics, t.lang)
     if len(metrics) == 1 and len(text) <= CAPTION_LIMIT:
         target = next((k.target for k in kpis if k.metric == metrics[0]), None)
-        png = await renderer.history(history_panel(rows, metrics[0], target, t.lang),
+        notes = tuple(n.week_start for n in await storage.get_notes(project.id))
+        png = await renderer.history(history_panel(rows, metrics[0], target, t.lang, notes),
                                      project.name, t.lang)
         await message.answer_photo(BufferedInputFile(png, filename="history.png"), caption=text)
         return
     await message.answer(text)
 
 
-def history_panel(rows: list[WeekRow], key: str, target: float | None, lang: str) -> Panel:
+def history_panel(rows: list[WeekRow], key: str, target: float | None, lang: str,
+                  markers: tuple[date, ...] = ()) -> Panel:
     metric = catalogue.get(key)
     values = [row.values.get(key) for row in rows]
     last, previous = values[-1], values[-2] if len(values) > 1 else None
@@ -65,7 +69,8 @@ def history_panel(rows: list[WeekRow], key: str, target: float | None, lang: str
     return Panel(title=metric_label(key, lang), weeks=[row.week_start for row in rows],
                  values=values, target=target,
                  unit=metric.unit.value if metric else "count", status="ok", change_pct=change,
-                 direction=metric.direction.value if metric else "higher_is_better")
+                 direction=metric.direction.value if metric else "higher_is_better",
+                 markers=markers)
 
 
 def render_table(rows: list[WeekRow], metrics: list[str], lang: str) -> Html:

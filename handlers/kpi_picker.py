@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Translator
@@ -45,6 +45,9 @@ def picker_keyboard(data: dict[str, Any], t: Translator) -> InlineKeyboardMarkup
                 .button(text=t("kpis-custom-button"), callback_data=KpiCb(action="custom"))
                 .button(text=t("kpis-done-button"), callback_data=KpiCb(action="done"))
                 .buttons)
+    if data.get("mode") == "edit":  # /kpis on an existing project: its own KPIs by formula
+        builder.row(InlineKeyboardButton(text=t("formula-button"),
+                                         callback_data=KpiCb(action="formula").pack()))
     return builder.as_markup()
 
 

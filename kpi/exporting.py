@@ -19,6 +19,7 @@ from decimal import Decimal
 from kpi import catalogue
 
 HEADER = ("project", "week_start", "metric", "value", "source", "approximate")
+NOTES_HEADER = ("project", "week_start", "note")
 TEMPLATE_DATE_HEADER = {"ru": "неделя", "en": "week_start"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -31,6 +32,13 @@ class ExportRow:
     value: float
     source: str = ""
     approximate: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class NoteRow:
+    project: str
+    week_start: date
+    text: str
 
 
 def neutralise(text: str) -> str:
@@ -70,7 +78,19 @@ def export_csv(rows: Iterable[ExportRow]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def export_xlsx(rows: Iterable[ExportRow]) -> bytes:
+def export_notes_csv(notes: Iterable[NoteRow]) -> bytes:
+    """The weeks' notes (/note) as their own CSV: `project,week_start,note`."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(NOTES_HEADER)
+    for note in notes:
+        writer.writerow([neutralise(note.project), note.week_start.isoformat(),
+                         neutralise(note.text)])
+    return buffer.getvalue().encode("utf-8")
+
+
+def export_xlsx(rows: Iterable[ExportRow], notes: Sequence[NoteRow] = ()) -> bytes:
+    """The values on sheet "KPI" (the one the importer reads), notes on a second sheet."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
@@ -80,6 +100,13 @@ def export_xlsx(rows: Iterable[ExportRow]) -> bytes:
         sheet.append([_text_cell(sheet, row.project), _date_cell(sheet, row.week_start),
                       _text_cell(sheet, row.metric), _number(row.value),
                       _text_cell(sheet, row.source), bool(row.approximate)])
+    if notes:
+        notes_sheet = workbook.create_sheet("Notes")
+        notes_sheet.append(list(NOTES_HEADER))
+        for note in notes:
+            notes_sheet.append([_text_cell(notes_sheet, note.project),
+                                _date_cell(notes_sheet, note.week_start),
+                                _text_cell(notes_sheet, note.text)])
     return _save(workbook)
 
 

@@ -16,9 +16,12 @@ from storage.models import (
     AlertThreshold,
     Batch,
     BatchSource,
+    Experiment,
+    FormulaKpi,
     Invite,
     Membership,
     NewValue,
+    Note,
     Project,
     ProjectKpi,
     Role,
@@ -253,6 +256,48 @@ class Storage(ABC):
 
     @abstractmethod
     async def claim_reminder(self, project_id: int, week_start: date, user_id: int) -> bool: ...
+
+    # --- notes, experiments, formula KPIs (issue 14) -------------------------------------------
+    @abstractmethod
+    async def add_note(self, project_id: int, user_id: int, week_start: date, text: str, *,
+                       update_id: int | None = None) -> Note:
+        """Mark a week with what changed. With the `update_id` that asked for it, a second call
+        for the same update (redelivered after a crash) returns the note already made."""
+
+    @abstractmethod
+    async def get_notes(self, project_id: int, *, since: date | None = None,
+                        until: date | None = None) -> list[Note]:
+        """Ordered by week_start, then by when they were added."""
+
+    @abstractmethod
+    async def delete_note(self, project_id: int, note_id: int) -> bool:
+        """False when no such note belongs to the project."""
+
+    @abstractmethod
+    async def start_experiment(
+        self, project_id: int, user_id: int, name: str, metric: str, want_up: bool,
+        start_week: date, end_week: date | None = None, *, update_id: int | None = None,
+    ) -> Experiment:
+        """Record an experiment; once per `update_id` like `add_note`."""
+
+    @abstractmethod
+    async def get_experiments(self, project_id: int) -> list[Experiment]:
+        """Newest start first."""
+
+    @abstractmethod
+    async def end_experiment(self, project_id: int, experiment_id: int, end_week: date) -> bool:
+        """Set the last week of an experiment of this project (not before its start)."""
+
+    @abstractmethod
+    async def save_formula_kpi(self, project_id: int, kpi: FormulaKpi) -> None:
+        """Add (appended after the others) or replace (keeping its place) a formula KPI."""
+
+    @abstractmethod
+    async def get_formula_kpis(self, project_id: int) -> list[FormulaKpi]:
+        """In the order they were added."""
+
+    @abstractmethod
+    async def delete_formula_kpi(self, project_id: int, name: str) -> bool: ...
 
 
 __all__ = ["Storage", "date", "datetime"]

@@ -122,3 +122,41 @@ class AlertThreshold:
     metric: str
     warning_pct: float
     critical_pct: float
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """What changed in a week ("started Reels"): a marker on charts, a sheet in the export."""
+
+    id: int
+    project_id: int
+    week_start: date
+    text: str  # untrusted user text
+    created_by: int
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Experiment:
+    """A named change expected to move `metric` up (`want_up`) or down from `start_week`."""
+
+    id: int
+    project_id: int
+    name: str  # untrusted user text
+    metric: str
+    want_up: bool
+    start_week: date
+    end_week: date | None  # None: still running
+    created_by: int
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FormulaKpi:
+    """The user's own KPI computed by a formula over the project's metrics (kpi.expressions)."""
+
+    name: str
+    formula: str  # as the user typed it; parsed again where it is computed
+    direction: str = "higher_is_better"
+    unit: str = ""  # free text shown after the value ("%", "₽", "")
+    position: int = 0

@@ -47,6 +47,7 @@ from storage.models import (
     User,
     WeeklyValue,
 )
+from storage.sqlite_experiments import SqliteExperimentsMixin
 from storage.url import is_memory
 
 log = logging.getLogger(__name__)
@@ -303,7 +304,7 @@ def _week_values(conn: sqlite3.Connection, project_id: int,
     return found
 
 
-class SqliteStorage(Storage):
+class SqliteStorage(SqliteExperimentsMixin, Storage):
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._db: aiosqlite.Connection | None = None
@@ -500,6 +501,9 @@ class SqliteStorage(Storage):
             # History in projects others keep stays, but no longer says who typed it.
             await db.execute("UPDATE batches SET user_id = ? WHERE user_id = ?",
                              (FORGOTTEN_USER_ID, user_id))
+            for table in ("notes", "experiments"):
+                await db.execute(f"UPDATE {table} SET created_by = ? WHERE created_by = ?",
+                                 (FORGOTTEN_USER_ID, user_id))
             await db.execute("DELETE FROM users WHERE id = ?", (user_id,))
         return deleted
 

@@ -8,15 +8,17 @@ run in a worker process and never blocks the event loop.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from bot.i18n import get_translator
 from bot.services.alerts import alert_message
+from bot.services.experiments import experiment_lines
 from bot.services.history import weekly_table
 from charts import DigestChart, Panel, render_digest
 from kpi.alerts_text import usual_range
 from kpi.analysis import Alert, Analysis, MetricSeries, Thresholds, analyze, series_for
+from kpi.catalogue import Direction
 from kpi.formatting import format_change_pct, format_number
 from kpi.weeks import current_week, format_week
 from storage.base import Storage
@@ -41,6 +43,8 @@ class DigestInput:
     thresholds: dict[str, Thresholds]
     kpi_count: int  # the first `kpi_count` series are the project's KPIs; the rest is context
     acks: dict[str, date] | None = None  # acknowledged level shifts (metric → start week)
+    experiments: tuple[str, ...] = ()  # one line per experiment with its verdict (HTML)
+    notes: tuple[tuple[date, str], ...] = ()  # (week, text) of the weeks shown: chart markers
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,17 +73,26 @@ async def load_digest_input(storage: Storage, project: Project, *, lang: str | N
     context = [k for k in ("posts", "spend", "reach", "followers", "impressions")
                if any(k in v for v in table.values())]
     series: dict[str, MetricSeries] = {}
-    for key in [k.metric for k in kpis] + context:
+    directions = {f.name: f.direction for f in await storage.get_formula_kpis(project.id)}
+    formulas = list(directions)
+    for key in [k.metric for k in kpis] + formulas + context:
         if key in series:
             continue
         kpi = next((k for k in kpis if k.metric == key), None)
         series[key] = series_for(key, week_list, [table.get(w, {}).get(key) for w in week_list],
                                  target=kpi.target if kpi else None)
+        if key in directions and not kpi:  # a formula KPI: judged the way its owner chose
+            series[key] = replace(series[key], direction=Direction(directions[key]))
     thresholds = {t.metric: Thresholds(t.warning_pct, t.critical_pct)
                   for t in await storage.get_thresholds(project.id)}
-    return DigestInput(project.name, lang or project.language, this_week, series, thresholds,
-                       kpi_count=min(len(kpis), MAX_PANELS),
-                       acks=await storage.get_alert_acks(project.id))
+    lang = lang or project.language
+    notes = await storage.get_notes(project.id, since=first, until=this_week)
+    return DigestInput(project.name, lang, this_week, series, thresholds,
+                       kpi_count=min(len(kpis) + len(formulas), MAX_PANELS),
+                       acks=await storage.get_alert_acks(project.id),
+                       experiments=tuple(await experiment_lines(storage, project.id,
+                                                                get_translator(lang))),
+                       notes=tuple((n.week_start, n.text) for n in notes))
 
 
 def build_digest(data: DigestInput) -> Digest:
@@ -87,7 +100,8 @@ def build_digest(data: DigestInput) -> Digest:
     analysis = digest_analysis(data)
     shown = list(data.series)[: data.kpi_count]
     report_week = data.this_week - timedelta(weeks=1)
-    panels = [panel_for(data.series[k], analysis, data.lang) for k in shown]
+    marks = tuple(week for week, _ in data.notes)
+    panels = [panel_for(data.series[k], analysis, data.lang, marks) for k in shown]
     chart = DigestChart(title=data.project_name,
                         subtitle=t("digest-subtitle", week=format_week(report_week, data.lang)),
                         lang=data.lang, panels=panels)
@@ -102,6 +116,8 @@ def build_digest(data: DigestInput) -> Digest:
     summary = header + "\n\n" + "\n".join(lines)
     tail = (t("digest-alerts-header") + "\n" + "\n".join(alerts)) if alerts else t(
         "digest-all-good")
+    if data.experiments:
+        tail += "\n\n" + t("digest-experiments-header") + "\n" + "\n".join(data.experiments)
     full = summary + "\n\n" + tail
     if len(full) <= CAPTION_LIMIT:
         return Digest(png, full, None, analysis)
@@ -157,12 +173,13 @@ def fit_message(text: str, limit: int = 4096) -> str:
     return text[: text.rfind("\n", 0, limit - 2)] + "\n…"
 
 
-def panel_for(series: MetricSeries, analysis: Analysis, lang: str) -> Panel:
+def panel_for(series: MetricSeries, analysis: Analysis, lang: str,
+              markers: tuple[date, ...] = ()) -> Panel:
     result = analysis.metrics[series.key]
     return Panel(title=series.name_ru if lang == "ru" else series.name_en,
                  weeks=series.weeks, values=series.values, target=series.target,
                  unit=series.unit, status=result.status, change_pct=result.wow_pct,
-                 direction=series.direction.value)
+                 direction=series.direction.value, markers=markers)
 
 
 def status_line(series: MetricSeries, analysis: Analysis, lang: str) -> str:

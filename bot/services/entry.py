@@ -8,12 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from kpi import catalogue
+from bot.services.formulas import compiled
+from kpi import catalogue, expressions
 from kpi.formulas import Derived, compute_derived
 from kpi.parser import ParsedEntry, UnknownName, parse_entry
 from kpi.weeks import current_week, parse_timezone
 from storage.base import Storage
-from storage.models import BatchSource, NewValue, Project, ProjectKpi
+from storage.models import BatchSource, FormulaKpi, NewValue, Project, ProjectKpi
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +31,8 @@ class EntryOutcome:
     week_start: date
     saved: list[SavedValue] = field(default_factory=list)
     derived: dict[str, Derived] = field(default_factory=dict)
+    # The project's formula KPIs this entry made computable: (kpi, value).
+    formulas: list[tuple[FormulaKpi, float]] = field(default_factory=list)
     batch_id: int | None = None
     duplicate: bool = False
     refused: str | None = None  # a problem code that stopped saving (e.g. future_week)
@@ -93,10 +96,19 @@ async def save_values(
             replaced=result.replaced.get((value.week_start, value.metric)),
         ))
     typed = set(current)
+    saved = {v.metric for v in values}
+    derived = compute_derived(current, previous or None)
     outcome.derived = {
-        key: derived for key, derived in compute_derived(current, previous or None).items()
-        if key not in typed and set(derived.inputs) & {v.metric for v in values}
+        key: item for key, item in derived.items()
+        if key not in typed and set(item.inputs) & saved
     }
+    formulas = await storage.get_formula_kpis(project.id)
+    if formulas:
+        week_values = {**{k: d.value for k, d in derived.items()}, **current}
+        for kpi, tree in compiled(formulas, custom_names(await storage.get_kpis(project.id))):
+            value = expressions.evaluate(tree, week_values)
+            if value is not None and set(expressions.dependencies(tree)) & saved:
+                outcome.formulas.append((kpi, value))
 
 
 async def guided_metrics(storage: Storage, project_id: int) -> list[str]:

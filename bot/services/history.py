@@ -1,4 +1,4 @@
-"""A project's weekly table: stored values plus the derived KPIs they allow."""
+"""A project's weekly table: stored values plus the derived and formula KPIs they allow."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
+from bot.services.formulas import compiled, formula_values
 from kpi.formulas import derived_series
 from storage.base import Storage
 
@@ -24,8 +25,11 @@ async def weekly_table(storage: Storage, project_id: int, *, since: date | None 
     for row in rows:
         weeks[row.week_start][row.metric] = row.value
     derived = derived_series(weeks)
+    custom = [k.metric for k in await storage.get_kpis(project_id) if k.custom]
+    formulas = compiled(await storage.get_formula_kpis(project_id), custom)
     table = []
     for week in sorted(weeks):
         extra = {key: d.value for key, d in derived.get(week, {}).items()}
+        extra.update(formula_values(formulas, {**extra, **weeks[week]}))
         table.append(WeekRow(week, {**extra, **weeks[week]}, frozenset(extra) - set(weeks[week])))
     return table
