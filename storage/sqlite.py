@@ -934,6 +934,13 @@ class SqliteStorage(Storage):
     async def handled_updates(self) -> set[int]:
         return {r[0] for r in await self.query_all("SELECT update_id FROM handled_updates")}
 
+    async def update_was_handled(self, update_id: int) -> bool:
+        return await self.query_one(
+            "SELECT 1 FROM handled_updates WHERE update_id = ?", (update_id,)) is not None
+
+    async def ping(self) -> None:
+        await self.query_one("SELECT 1")
+
     async def forget_updates_below(self, update_id: int) -> None:
         await self.in_transaction(
             _rowcount, "DELETE FROM handled_updates WHERE update_id < ?", (update_id,))
