@@ -1,7 +1,9 @@
 """Webhook delivery for the Bot API fake, as Telegram does it.
 
 After `setWebhook` the fake POSTs every pending update as JSON to the webhook URL with the
-`X-Telegram-Bot-Api-Secret-Token` header, at most `max_connections` at once. An update counts as
+`X-Telegram-Bot-Api-Secret-Token` header, at most `max_connections` at once and one at a time
+per chat, in order (a failing update holds back the later ones of its chat, as Telegram's
+queue does). An update counts as
 delivered only on a 2xx answer; any other status, a timeout or a connection error is recorded
 (`attempts`, `last_error`) and the update is sent again after `retry_delay` seconds. With
 `backends` (base URLs of bot instances) the fake stands in for the load balancer too: each
@@ -31,13 +33,26 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 class WebhookAttempt:
     update_id: int
     target: str
-    status: int | None  # None: timeout or connection error (see error)
-    error: str | None
     at: float
+    status: int | None = None  # None: timeout or connection error (see error), or pending
+    error: str | None = None
+    pending: bool = True  # the request is on its way (recorded before it is sent)
 
     @property
     def ok(self) -> bool:
         return self.status is not None and 200 <= self.status < 300
+
+
+def _chat_of(update: dict[str, Any]) -> object:
+    """The chat an update belongs to: its updates go out one at a time, in order."""
+    body = next((v for k, v in update.items() if k != "update_id"), None)
+    if not isinstance(body, dict):
+        return None
+    chat = body.get("chat") or (body.get("message") or {}).get("chat")
+    if isinstance(chat, dict):
+        return ("chat", chat.get("id"))
+    sender = body.get("from")
+    return ("user", sender.get("id")) if isinstance(sender, dict) else None
 
 
 class WebhookDelivery:
@@ -76,13 +91,16 @@ class WebhookDelivery:
             try:
                 while not self._stopped.is_set() and not self.fake._closing.is_set():
                     self.fake._drop_disallowed()
+                    blocked: set[object] = set()  # chats with an earlier update still pending
                     for update in list(self.fake._updates):
                         if len(self._delivering) >= self.max_connections:
                             break
-                        update_id = update["update_id"]
-                        if update_id not in self._delivering:
+                        update_id, key = update["update_id"], _chat_of(update)
+                        if update_id not in self._delivering and key not in blocked:
                             self._delivering[update_id] = asyncio.create_task(
                                 self._deliver(session, update), name=f"deliver-{update_id}")
+                        if key is not None:
+                            blocked.add(key)
                     waiter = self.fake._updates_changed
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(waiter.wait(), 0.5)
@@ -99,6 +117,8 @@ class WebhookDelivery:
         try:
             while not self._stopped.is_set():
                 target = self.target()
+                attempt = WebhookAttempt(update_id, target, time.time())
+                fake.webhook_attempts.append(attempt)
                 status: int | None = None
                 error: str | None = None
                 try:
@@ -110,8 +130,7 @@ class WebhookDelivery:
                         await response.read()
                 except (aiohttp.ClientError, TimeoutError) as exc:
                     error = f"{type(exc).__name__}: {exc}"
-                attempt = WebhookAttempt(update_id, target, status, error, time.time())
-                fake.webhook_attempts.append(attempt)
+                attempt.status, attempt.error, attempt.pending = status, error, False
                 if attempt.ok:
                     fake._webhook_delivered(update_id)
                     return
