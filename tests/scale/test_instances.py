@@ -4,6 +4,8 @@ dialog goes on when its next step lands on another instance; every instance's /r
 
 from __future__ import annotations
 
+import asyncio
+import signal
 from pathlib import Path
 
 from storage.sqlite import SqliteStorage
@@ -98,3 +100,27 @@ async def test_three_instances_one_killed_in_a_burst_nothing_lost_or_doubled(
         assert {v for (_p, m), v in values(db).items() if m == "leads"} == {7}
         assert all(saved_replies(botapi, u) >= 8 for u in users)
         assert sum(1 for b in bots if b.proc.returncode is None) == 2
+
+
+async def test_sigterm_drains_the_update_in_flight_and_sends_new_ones_elsewhere(
+        botapi: TelegramFake, tmp_path: Path, redis_db: RedisFixture) -> None:
+    other = 1002
+    async with cluster(botapi, tmp_path, redis_db, 2, [USER, other]) as bots:
+        db = bots[0].db
+        botapi.inject("sendMessage", "delay", delay=3, chat_id=USER)  # a slow handler
+        calls = len(botapi.calls_to("sendMessage"))
+        slow = botapi.push_message(USER, "reach 500")
+        await wait_for(lambda: len(botapi.calls_to("sendMessage")) > calls, 20, "the reply")
+        stopping = serving(botapi, slow, bots)
+        stopping.proc.send_signal(signal.SIGTERM)
+        await wait_for(lambda: stopping.output().count("stopping") > 0, 10, "the stop")
+        later = [botapi.push_message(other, f"leads {n}") for n in range(3)]
+        code = await asyncio.wait_for(stopping.proc.wait(), 30)
+        assert code == 0, stopping.output()
+        await wait_delivered(botapi, [slow, *later])
+        answered = {a.update_id: a.target for a in botapi.webhook_attempts if a.ok}
+        assert answered[slow].startswith(stopping.base)  # finished and answered, not dropped
+        survivor = next(b for b in bots if b is not stopping)
+        assert all(answered[u].startswith(survivor.base) for u in later)
+        assert sorted(b[0] for b in batches(db)) == sorted([slow, *later])
+        assert saved_replies(botapi, USER) == 1
