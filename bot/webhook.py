@@ -25,6 +25,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot, Dispatcher
@@ -43,6 +44,10 @@ READY_PATH = "/readyz"
 PROBE_TIMEOUT = 3.0  # seconds a readiness probe may take
 JOURNAL_KEEP = 25 * 3600.0  # Telegram gives up on an update after 24 h: older notes can go
 JOURNAL_PRUNE_INTERVAL = 3600.0
+
+# Set (in the update's task) when the journal could not be read or written: the webhook then
+# answers 500, so Telegram delivers the update again instead of it being lost or doubled.
+JOURNAL_FAILED: ContextVar[bool] = ContextVar("journal_failed", default=False)
 
 Probe = Callable[[], Awaitable[object]]
 RouteHook = Callable[[web.Application], None]
@@ -64,17 +69,23 @@ class UpdateOnce(BaseMiddleware):
                        event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
         update_id = event.update_id
-        if await self.journal.update_was_handled(update_id):
-            log.info("update %d: already handled (a retry); skipped", update_id)
-            return None
         try:
-            return await handler(event, data)
-        except Exception:
-            log.exception("update %d: handling failed", update_id)
+            if await self.journal.update_was_handled(update_id):
+                log.info("update %d: already handled (a retry); skipped", update_id)
+                return None
+        except Exception:  # the database is away: do nothing, let Telegram retry
+            log.exception("update %d: could not read the update journal", update_id)
+            JOURNAL_FAILED.set(True)
             return None
+        try:  # a handler that raises counts as handled (the errors router apologises)
+            return await handler(event, data)
         finally:
-            await self.journal.mark_update_handled(update_id)
-            await self._prune(update_id)
+            try:
+                await self.journal.mark_update_handled(update_id)
+                await self._prune(update_id)
+            except Exception:  # not noted: Telegram must deliver it again
+                log.exception("update %d: could not note it as handled", update_id)
+                JOURNAL_FAILED.set(True)
 
     async def _prune(self, update_id: int) -> None:
         """Update ids only grow: forget the ones that were the highest more than a day ago."""
@@ -88,10 +99,7 @@ class UpdateOnce(BaseMiddleware):
         while self._marks and now - self._marks[0][0] > JOURNAL_KEEP:
             below = self._marks.popleft()[1]
         if below is not None:
-            try:
-                await self.journal.forget_updates_below(below)
-            except Exception:  # only housekeeping
-                log.exception("could not prune the update journal")
+            await self.journal.forget_updates_below(below)
 
 
 class WebhookHandler(SimpleRequestHandler):
@@ -102,9 +110,9 @@ class WebhookHandler(SimpleRequestHandler):
         super().__init__(dispatcher, bot, handle_in_background=False,
                          secret_token=secret_token, **data)
         self.stopping = False
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[bool]] = set()
 
-    def running(self) -> list[asyncio.Task[None]]:
+    def running(self) -> list[asyncio.Task[bool]]:
         return [task for task in self._tasks if not task.done()]
 
     def stop(self) -> None:
@@ -124,16 +132,19 @@ class WebhookHandler(SimpleRequestHandler):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         # shield: a client that hangs up must not cancel the handler half-way
-        await asyncio.shield(task)
+        if not await asyncio.shield(task):
+            return web.Response(status=500, text="not handled; deliver again")
         return web.json_response({})
 
-    async def _feed(self, bot: Bot, update: Update) -> None:
+    async def _feed(self, bot: Bot, update: Update) -> bool:
+        """Handle the update; False when it must come again (see JOURNAL_FAILED)."""
         try:
             result = await self.dispatcher.feed_update(bot, update, **self.data)
             if isinstance(result, TelegramMethod):
                 await self.dispatcher.silent_call_request(bot, result)
-        except Exception:
+        except Exception:  # raised past the errors router: handled, as in bot.polling
             log.exception("update %d: handling failed", update.update_id)
+        return not JOURNAL_FAILED.get()
 
 
 def build_web_app(dispatcher: Dispatcher, bot: Bot, *, secret: str,
@@ -178,7 +189,7 @@ class WebhookServer:
         self._runner: web.AppRunner | None = None
         self._stop = asyncio.Event()
 
-    def running(self) -> list[asyncio.Task[None]]:
+    def running(self) -> list[asyncio.Task[bool]]:
         return self.handler.running()
 
     def stop(self) -> None:

@@ -14,6 +14,7 @@ import aiohttp
 import pytest
 from aiogram.exceptions import TelegramConflictError
 from aiohttp import web
+from redis.asyncio import Redis
 
 from bot.config import Settings
 from bot.factory import create_bot, create_dispatcher
@@ -154,12 +155,25 @@ async def test_wrong_or_missing_secret_gets_401_and_changes_nothing(botapi: Tele
             sent.append(len(botapi.calls_to("sendMessage")))
         assert sent[0] > 0 and sent == [sent[0]] * 3, sent
         assert await storage.update_was_handled(5)
+        async with http.post(base + WEBHOOK_PATH, data=b"{not json",
+                             headers={SECRET_HEADER: SECRET}) as resp:
+            assert resp.status == 400
         await storage.close()  # the database gone: not ready, but alive
         async with http.get(base + "/readyz") as resp:
             assert resp.status == 503
         async with http.get(base + "/healthz") as resp:
             assert resp.status == 200
+        # An update now cannot be journaled: 500, so Telegram delivers it again later.
+        later = {**update, "update_id": 6}
+        async with http.post(base + WEBHOOK_PATH, json=later,
+                             headers={SECRET_HEADER: SECRET}) as resp:
+            assert resp.status == 500
         await storage.connect()
+        assert not await storage.update_was_handled(6)
+        async with http.post(base + WEBHOOK_PATH, json=later,
+                             headers={SECRET_HEADER: SECRET}) as resp:
+            assert resp.status == 200
+        assert await storage.update_was_handled(6)
 
 
 async def test_updates_from_the_fake_reach_handlers_and_are_answered(botapi: TelegramFake,
@@ -171,3 +185,37 @@ async def test_updates_from_the_fake_reach_handlers_and_are_answered(botapi: Tel
         assert botapi.bot_messages(USER), "no reply to /start"
         assert await storage.update_was_handled(update_id)
         assert [a.status for a in botapi.webhook_attempts] == [200]
+
+
+async def test_not_ready_while_redis_is_unreachable(botapi: TelegramFake, tmp_path: Path
+                                                    ) -> None:
+    settings = Settings(bot_token=botapi.token, telegram_api_url=botapi.url,
+                        database_url=f"sqlite:///{tmp_path / 'bot.db'}")
+    storage = open_storage(settings.database_url)
+    await storage.connect()
+    redis = Redis(host="127.0.0.1", port=free_port(), socket_connect_timeout=1)  # nobody there
+    bot = create_bot(botapi.token, botapi.url)
+    dispatcher = create_dispatcher(settings, storage, SqliteFsmStorage(storage))
+    app, handler = build_web_app(dispatcher, bot, secret=SECRET,
+                                 probes=[storage.ping, redis.ping])
+    server = WebhookServer(app, handler, "127.0.0.1", free_port())
+    await server.start()
+    try:
+        async with aiohttp.ClientSession() as http:
+            base = f"http://127.0.0.1:{server.port}"
+            async with http.get(base + "/readyz") as resp:
+                assert resp.status == 503
+                assert (await resp.json())["error"] in ("ConnectionError", "TimeoutError")
+            async with http.get(base + "/healthz") as resp:
+                assert resp.status == 200
+            server.stop()  # stopping: not ready, and new updates are refused with 503
+            async with http.get(base + "/readyz") as resp:
+                assert resp.status == 503
+            async with http.post(base + WEBHOOK_PATH, json={"update_id": 1},
+                                 headers={SECRET_HEADER: SECRET}) as resp:
+                assert resp.status == 503
+    finally:
+        await server.close()
+        await redis.aclose()
+        await bot.session.close()
+        await storage.close()
