@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from aiogram import Bot
@@ -37,7 +38,7 @@ from bot.reminder_job import ReminderJob
 from bot.rendering import Renderer
 from bot.scaling import connect_redis, dialog_storage, send_limiter, update_source
 from bot.scheduler import create_scheduler
-from bot.webhook import WebhookServer
+from bot.webhook import RouteHook, WebhookServer
 from storage import open_storage
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,9 @@ log = logging.getLogger(__name__)
 SHUTDOWN_TIMEOUT = 20.0  # seconds for in-flight work once a stop signal came
 
 
-async def run(settings: Settings) -> None:
+async def run(settings: Settings, *, extra_routes: Sequence[RouteHook] = ()) -> None:
+    """Run until SIGTERM/SIGINT. `extra_routes` add routes to the webhook server's aiohttp
+    Application (e.g. the Mini App API), in webhook mode."""
     token = settings.token()
     settings.check_webhook()
     storage = open_storage(settings.database_url)
@@ -66,7 +69,8 @@ async def run(settings: Settings) -> None:
     hook_data = {"dispatcher": dispatcher, "bots": (bot,), **dispatcher.workflow_data}
     source: Poller | WebhookServer | None = None
     try:
-        source = await update_source(settings, dispatcher, bot, storage, redis)
+        source = await update_source(settings, dispatcher, bot, storage, redis,
+                                     extra_routes=extra_routes)
         stop_on_signals(source)
         await delivery.release_abandoned()
         scheduler.start()

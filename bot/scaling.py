@@ -5,7 +5,7 @@ when WEBHOOK_URL is set, long polling otherwise."""
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Sequence
 
 from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.delivery import RateLimiter, SendLimiter
 from bot.polling import Poller
 from bot.redis_limiter import RedisRateLimiter
-from bot.webhook import WEBHOOK_PATH, WebhookServer, build_web_app
+from bot.webhook import WEBHOOK_PATH, RouteHook, WebhookServer, build_web_app
 from storage.base import Storage
 from storage.fsm import SqliteFsmStorage
 
@@ -47,7 +47,7 @@ def send_limiter(settings: Settings, redis: Redis | None) -> SendLimiter:
 
 
 async def update_source(settings: Settings, dispatcher: Dispatcher, bot: Bot, storage: Storage,
-                        redis: Redis | None, extra_routes: tuple[Any, ...] = ()
+                        redis: Redis | None, extra_routes: Sequence[RouteHook] = ()
                         ) -> Poller | WebhookServer:
     """Long polling, or (WEBHOOK_URL) the webhook server, listening and registered with
     Telegram. Every instance sets the same webhook; none deletes it on stop, because the

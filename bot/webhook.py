@@ -99,7 +99,7 @@ class UpdateOnce(BaseMiddleware):
         while self._marks and now - self._marks[0][0] > JOURNAL_KEEP:
             below = self._marks.popleft()[1]
         if below is not None:
-            await self.journal.forget_updates_below(below)
+            await self.journal.forget_updates_below(below + 1)
 
 
 class WebhookHandler(SimpleRequestHandler):

@@ -13,12 +13,13 @@ from pathlib import Path
 import aiohttp
 import pytest
 from aiogram.exceptions import TelegramConflictError
+from aiogram.types import Update
 from aiohttp import web
 from redis.asyncio import Redis
 
 from bot.config import Settings
 from bot.factory import create_bot, create_dispatcher
-from bot.webhook import WEBHOOK_PATH, WebhookServer, build_web_app
+from bot.webhook import WEBHOOK_PATH, UpdateOnce, WebhookServer, build_web_app
 from storage import open_storage
 from storage.fsm import SqliteFsmStorage
 from tests.botapi.fake import TelegramFake
@@ -218,4 +219,60 @@ async def test_not_ready_while_redis_is_unreachable(botapi: TelegramFake, tmp_pa
         await server.close()
         await redis.aclose()
         await bot.session.close()
+        await storage.close()
+
+
+async def test_extra_routes_are_mounted_on_the_same_server(botapi: TelegramFake,
+                                                           tmp_path: Path) -> None:
+    """The hook the Mini App API uses: a function that adds its routes to the Application."""
+    settings = Settings(bot_token=botapi.token, telegram_api_url=botapi.url,
+                        database_url=f"sqlite:///{tmp_path / 'bot.db'}")
+    storage = open_storage(settings.database_url)
+    await storage.connect()
+    bot = create_bot(botapi.token, botapi.url)
+    dispatcher = create_dispatcher(settings, storage, SqliteFsmStorage(storage))
+
+    async def hello(_request: web.Request) -> web.Response:
+        return web.json_response({"app": "mini"})
+
+    def add_routes(app: web.Application) -> None:
+        app.router.add_get("/api/hello", hello)
+
+    app, handler = build_web_app(dispatcher, bot, secret=SECRET, extra_routes=[add_routes])
+    server = WebhookServer(app, handler, "127.0.0.1", free_port())
+    await server.start()
+    try:
+        async with aiohttp.ClientSession() as http, \
+                http.get(f"http://127.0.0.1:{server.port}/api/hello") as resp:
+            assert resp.status == 200 and await resp.json() == {"app": "mini"}
+    finally:
+        server.stop()
+        await server.close()
+        await bot.session.close()
+        await storage.close()
+
+
+async def test_the_journal_forgets_updates_a_day_after_they_were_the_newest(tmp_path: Path
+                                                                           ) -> None:
+    storage = open_storage(f"sqlite:///{tmp_path / 'bot.db'}")
+    await storage.connect()
+    now = [0.0]
+    once = UpdateOnce(storage, clock=lambda: now[0])
+
+    async def handler(_event: object, _data: dict) -> str:
+        return "done"
+
+    async def feed(update_id: int) -> object:
+        return await once(handler, Update(update_id=update_id), {})
+
+    try:
+        assert await feed(10) == "done"
+        assert await feed(10) is None  # a retry: skipped
+        for hour in range(1, 28):
+            now[0] = hour * 3600.0 + 1
+            await feed(10 + hour)
+        handled = await storage.handled_updates()
+        assert 10 not in handled and 11 not in handled  # newest more than 25 h ago
+        assert set(range(12, 38)) <= handled  # recent ones stay: their retries are still caught
+    finally:
         await storage.close()
