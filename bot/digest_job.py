@@ -54,6 +54,7 @@ class DigestDelivery:
     async def release_abandoned(self) -> int:
         """At start, before the first tick: the claims of earlier process starts that are not
         'sent' are dropped, so those digests are due again now (not after an hour)."""
+        log.info("digest claims of this process are tagged %s", self.boot)
         released = await self.storage.release_digest_claims(self.boot)
         for project_id, week, started in released:
             if started:
