@@ -52,6 +52,8 @@ async def run(settings: Settings, *, extra_routes: Sequence[RouteHook] = ()) -> 
     token = settings.token()
     settings.check_webhook()
     storage = open_storage(settings.database_url)
+    if settings.webhook_mode:  # the only mode in which several instances can run
+        storage.expect_other_writers()
     await storage.connect()
     redis = connect_redis(settings)
     fsm_storage, isolation = dialog_storage(settings, storage, redis)

@@ -241,6 +241,13 @@ class Storage(ABC):
         answer with one indexed lookup instead of this whole-journal read)."""
         return update_id in await self.handled_updates()
 
+    other_writers: bool = False  # set by expect_other_writers
+
+    def expect_other_writers(self) -> None:
+        """Other processes (more bot instances) write to this database too: whatever the
+        backend caches must notice their writes. Called before the first read."""
+        self.other_writers = True
+
     async def ping(self) -> None:
         """Raise unless the database answers (readiness probe); one cheap read."""
         await self.get_user(0)
