@@ -72,6 +72,12 @@ async def test_a_dialog_goes_on_when_its_next_step_lands_on_another_instance(
         finally:
             await storage.close()
         assert projects == ["Cafe"]
+        # Both instances know the new project now (no stale cached "no project yet").
+        for n in range(4):
+            replies = await user.send(f"orders {10 + n}")
+            assert any(SAVED in r.content for r in replies), replies
+        entered = sorted({a.update_id for a in botapi.webhook_attempts})[-4:]
+        assert len({serving(botapi, u, bots).name for u in entered}) == 2
 
 
 async def test_three_instances_one_killed_in_a_burst_nothing_lost_or_doubled(
