@@ -1,9 +1,11 @@
 """Running the bot: storage, dispatcher, command menu, long polling, clean shutdown.
 
-Updates come through `bot.polling.Poller`, which confirms an update to Telegram only after
-its handler finished: a process killed mid-handler gets the update again after the restart
-(handlers are idempotent per update_id). Digest claims left by an earlier process are released
-at start (`DigestDelivery.release_abandoned`), so such a digest goes out at once.
+Updates come through `bot.polling.Poller` or, with WEBHOOK_URL, the webhook server of
+`bot.webhook` (several instances, see `bot.scaling` and README "Scaling out"). The poller
+confirms an update to Telegram only after its handler finished: a process killed mid-handler
+gets the update again after the restart (handlers are idempotent per update_id). Digest claims
+left by an earlier process are released at start (`DigestDelivery.release_abandoned`), so such
+a digest goes out at once.
 
 Shutdown (SIGTERM or SIGINT): polling stops at once, so no new update is taken. APScheduler's
 AsyncIOExecutor cancels running jobs on shutdown, so `drain` waits for them: the scheduler is
@@ -20,6 +22,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from aiogram import Bot
@@ -27,61 +30,76 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.commands import register_commands
 from bot.config import Settings
-from bot.delivery import RateLimiter
 from bot.digest_job import DigestDelivery
 from bot.factory import create_bot, create_dispatcher
 from bot.heap import settle_heap
 from bot.polling import Poller
 from bot.reminder_job import ReminderJob
 from bot.rendering import Renderer
+from bot.scaling import connect_redis, dialog_storage, send_limiter, update_source
 from bot.scheduler import create_scheduler
+from bot.webhook import RouteHook, WebhookServer
 from storage import open_storage
-from storage.fsm import SqliteFsmStorage
 
 log = logging.getLogger(__name__)
 
 SHUTDOWN_TIMEOUT = 20.0  # seconds for in-flight work once a stop signal came
 
 
-async def run(settings: Settings) -> None:
+async def run(settings: Settings, *, extra_routes: Sequence[RouteHook] = ()) -> None:
+    """Run until SIGTERM/SIGINT. `extra_routes` add routes to the webhook server's aiohttp
+    Application (e.g. the Mini App API), in webhook mode."""
     token = settings.token()
+    settings.check_webhook()
     storage = open_storage(settings.database_url)
+    if settings.webhook_mode:  # the only mode in which several instances can run
+        storage.expect_other_writers()
     await storage.connect()
-    fsm_storage = SqliteFsmStorage(storage)
+    redis = connect_redis(settings)
+    fsm_storage, isolation = dialog_storage(settings, storage, redis)
     bot = create_bot(token, settings.telegram_api_url)
     renderer = Renderer()
-    limiter = RateLimiter()
+    limiter = send_limiter(settings, redis)
     delivery = DigestDelivery(bot, storage, renderer, limiter)
     reminders = ReminderJob(bot, storage, limiter, settings.default_language)
     scheduler = create_scheduler(delivery, reminders)
     dispatcher = create_dispatcher(settings, storage, fsm_storage, renderer=renderer,
-                                   delivery=delivery)
+                                   delivery=delivery, events_isolation=isolation,
+                                   once_per_update=settings.webhook_mode)
     dispatcher.workflow_data["scheduler"] = scheduler
     dispatcher.startup.register(on_startup)
-    poller = Poller(dispatcher, bot, allowed_updates=dispatcher.resolve_used_update_types(),
-                    journal=storage)
-    stop_on_signals(poller)
     hook_data = {"dispatcher": dispatcher, "bots": (bot,), **dispatcher.workflow_data}
+    source: Poller | WebhookServer | None = None
     try:
+        source = await update_source(settings, dispatcher, bot, storage, redis,
+                                     extra_routes=extra_routes)
+        stop_on_signals(source)
         await delivery.release_abandoned()
         scheduler.start()
         await dispatcher.emit_startup(bot=bot, **hook_data)
         settle_heap()  # everything long-lived exists now: out of the collector's way
-        await poller.run()
+        await source.run()
     finally:
         try:
-            await drain(poller, scheduler, timeout=SHUTDOWN_TIMEOUT)
-            await poller.confirm()
-            await dispatcher.emit_shutdown(bot=bot, **hook_data)  # closes the FSM storage
+            if source is not None:
+                await drain(source, scheduler, timeout=SHUTDOWN_TIMEOUT)
+                if isinstance(source, Poller):
+                    await source.confirm()
+                else:
+                    await source.close()
+            # closes the FSM storage and the isolation (and so the Redis connections)
+            await dispatcher.emit_shutdown(bot=bot, **hook_data)
         finally:
             renderer.close()
             await bot.session.close()
+            if redis is not None:
+                await redis.aclose()
             await storage.close()
             log.info("stopped; database closed")
 
 
-def stop_on_signals(poller: Poller) -> None:
-    """SIGTERM and SIGINT stop polling; `run` then drains and closes everything."""
+def stop_on_signals(poller: Poller | WebhookServer) -> None:
+    """SIGTERM and SIGINT stop taking updates; `run` then drains and closes everything."""
     loop = asyncio.get_running_loop()
 
     def stop(sig: signal.Signals) -> None:
@@ -107,7 +125,8 @@ async def on_startup(bot: Bot, settings: Settings, delivery: DigestDelivery,
         await delivery.deliver_due()
 
 
-async def drain(poller: Poller, scheduler: AsyncIOScheduler, *, timeout: float) -> None:
+async def drain(poller: Poller | WebhookServer, scheduler: AsyncIOScheduler, *,
+                timeout: float) -> None:
     """Stop taking updates and scheduled work, let running handlers and jobs finish (at most
     `timeout` seconds), cancel what is left, and shut the scheduler down. Safe to call twice."""
     poller.stop()

@@ -27,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="smm-kpi-bot",
                                      description="Telegram bot for weekly SMM KPIs")
     sub = parser.add_subparsers(dest="command")
-    sub.add_parser("run", help="start the bot with long polling (the default)")
+    sub.add_parser("run", help="start the bot: long polling, or webhooks with WEBHOOK_URL")
     demo = sub.add_parser("demo", help="render sample digests from built-in demo data")
     demo.add_argument("--out", required=True, help="folder for digest.png and digest.txt")
     demo.add_argument("--projects", type=int, default=1, help="how many demo projects")

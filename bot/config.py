@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TOKEN_PATTERN = re.compile(r"^\d{5,16}:[A-Za-z0-9_-]{30,64}$")
+SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # Telegram's rule for secret_token
 
 
 class ConfigError(Exception):
@@ -24,6 +25,14 @@ class Settings(BaseSettings):
     default_timezone: str = "Europe/Moscow"
     default_language: str = "ru"
     log_level: str = "INFO"
+    # Scaling out (README "Scaling out"): all optional; unset means one process, long polling.
+    webhook_url: str | None = None  # public https base; set with WEBHOOK_SECRET -> webhook mode
+    webhook_secret: SecretStr | None = None
+    webhook_host: str = "0.0.0.0"
+    webhook_port: int = 8080
+    redis_url: SecretStr | None = None  # redis://host:port/db: FSM, isolation, shared limiter
+    redis_prefix: str = "smm"
+    redis_lock_timeout: float = 60.0  # seconds a crashed instance's per-user lock outlives it
 
     @field_validator("default_language")
     @classmethod
@@ -57,6 +66,36 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("TELEGRAM_API_URL must start with http:// or https://")
         return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("WEBHOOK_URL must be the public https:// base of this bot")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if not SECRET_PATTERN.match(value.get_secret_value()):
+            raise ValueError("WEBHOOK_SECRET must be 1-256 characters A-Z, a-z, 0-9, _ or -")
+        return value
+
+    @property
+    def webhook_mode(self) -> bool:
+        return self.webhook_url is not None
+
+    def check_webhook(self) -> None:
+        """Webhook mode needs both WEBHOOK_URL and WEBHOOK_SECRET (never one without the
+        other: an open webhook would take updates from anyone)."""
+        if (self.webhook_url is None) != (self.webhook_secret is None):
+            raise ConfigError("WEBHOOK_URL and WEBHOOK_SECRET go together: set both for "
+                              "webhook mode, or neither for long polling")
 
     def token(self) -> str:
         """The bot token, validated; raises ConfigError without ever echoing it."""

@@ -9,7 +9,7 @@ import logging
 import math
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 
@@ -24,6 +24,13 @@ GROUP_INTERVAL = 3.0  # 20 per minute
 MAX_ATTEMPTS = 5
 MAX_BACKOFF = 30.0
 MAX_RETRY_AFTER = 120.0
+
+
+class SendLimiter(Protocol):
+    """What senders need: wait for a send slot for this chat (in-process `RateLimiter`, or
+    `bot.redis_limiter.RedisRateLimiter` shared by several instances)."""
+
+    async def wait(self, chat_id: int) -> None: ...
 
 
 class RateLimiter:
@@ -82,7 +89,7 @@ class RateLimiter:
 
 
 async def send_with_retry(chat_id: int, call: Callable[[], Awaitable[T]], *,
-                          limiter: RateLimiter | None = None,
+                          limiter: SendLimiter | None = None,
                           attempts: int = MAX_ATTEMPTS, base_delay: float = 1.0) -> T:
     """Run one Bot API call with rate limiting and bounded retries (the session's own retry
     middleware, `bot.retry`, stands aside for it)."""

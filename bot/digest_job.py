@@ -26,7 +26,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import BufferedInputFile, Message
 
-from bot.delivery import RateLimiter, send_with_retry
+from bot.delivery import RateLimiter, SendLimiter, send_with_retry
 from bot.i18n import get_translator
 from bot.rendering import Renderer
 from bot.services.digest import Digest, load_digest_input
@@ -42,7 +42,7 @@ CONCURRENCY = 16
 
 class DigestDelivery:
     def __init__(self, bot: Bot, storage: Storage, renderer: Renderer,
-                 limiter: RateLimiter | None = None, concurrency: int = CONCURRENCY,
+                 limiter: SendLimiter | None = None, concurrency: int = CONCURRENCY,
                  boot: str | None = None) -> None:
         self.bot = bot
         self.storage = storage
@@ -54,6 +54,7 @@ class DigestDelivery:
     async def release_abandoned(self) -> int:
         """At start, before the first tick: the claims of earlier process starts that are not
         'sent' are dropped, so those digests are due again now (not after an hour)."""
+        log.info("digest claims of this process are tagged %s", self.boot)
         released = await self.storage.release_digest_claims(self.boot)
         for project_id, week, started in released:
             if started:

@@ -8,7 +8,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 
 from bot.access import ProjectAccessMiddleware
@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.middlewares import CallbackAnswerOnce, ContextMiddleware
 from bot.retry import RetryRequests
 from bot.throttling import DEFAULT_COOLDOWN, ThrottlingMiddleware
+from bot.webhook import UpdateOnce
 from handlers import get_routers
 from storage.base import Storage
 
@@ -27,10 +28,16 @@ def create_bot(token: str, api_url: str) -> Bot:
 
 
 def create_dispatcher(settings: Settings, storage: Storage, fsm_storage: BaseStorage,
-                      throttle_seconds: float = DEFAULT_COOLDOWN, **services: object) -> Dispatcher:
-    # One user's updates are handled one at a time, so dialog steps never race each other.
-    dispatcher = Dispatcher(storage=fsm_storage, events_isolation=SimpleEventIsolation())
+                      throttle_seconds: float = DEFAULT_COOLDOWN, *,
+                      events_isolation: BaseEventIsolation | None = None,
+                      once_per_update: bool = False, **services: object) -> Dispatcher:
+    # One user's updates are handled one at a time, so dialog steps never race each other
+    # (across instances too with bot.scaling's RedisEventIsolation).
+    dispatcher = Dispatcher(storage=fsm_storage,
+                            events_isolation=events_isolation or SimpleEventIsolation())
     dispatcher.workflow_data.update(settings=settings, storage=storage, **services)
+    if once_per_update:  # webhook mode: inside the isolation lock, before anything else
+        dispatcher.update.outer_middleware(UpdateOnce(storage))
     dispatcher.update.outer_middleware(ContextMiddleware())
     dispatcher.callback_query.middleware(CallbackAnswerOnce())
     access = ProjectAccessMiddleware()

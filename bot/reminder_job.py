@@ -11,7 +11,7 @@ from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.delivery import RateLimiter, send_with_retry
+from bot.delivery import SendLimiter, send_with_retry
 from bot.i18n import Translator, get_translator
 from handlers.callbacks import StartAddCb
 from kpi.weeks import format_week
@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 
 class ReminderJob:
-    def __init__(self, bot: Bot, storage: Storage, limiter: RateLimiter,
+    def __init__(self, bot: Bot, storage: Storage, limiter: SendLimiter,
                  default_language: str) -> None:
         self.bot = bot
         self.storage = storage

@@ -249,6 +249,22 @@ class Storage(ABC):
     async def forget_updates_below(self, update_id: int) -> None:
         """Telegram confirmed everything below `update_id`: those need no remembering."""
 
+    async def update_was_handled(self, update_id: int) -> bool:
+        """Whether this update is in the journal (webhook mode asks once per update; backends
+        answer with one indexed lookup instead of this whole-journal read)."""
+        return update_id in await self.handled_updates()
+
+    other_writers: bool = False  # set by expect_other_writers
+
+    def expect_other_writers(self) -> None:
+        """Other processes (more bot instances) write to this database too: whatever the
+        backend caches must notice their writes. Called before the first read."""
+        self.other_writers = True
+
+    async def ping(self) -> None:
+        """Raise unless the database answers (readiness probe); one cheap read."""
+        await self.get_user(0)
+
     @abstractmethod
     async def reminder_projects(self, now: datetime) -> list[tuple[Project, date]]:
         """Projects inside their reminder window — `reminder_hours` before this week's digest

@@ -64,6 +64,7 @@ class SqliteFsmStorage(BaseStorage):
         self._states.put(_key(key), value, generation)
 
     async def get_state(self, key: StorageKey) -> str | None:
+        await self.storage.sync_generation()  # another instance may have moved the dialog on
         generation = self.storage.generation
         hit, state = self._states.get(_key(key), generation)
         if hit:

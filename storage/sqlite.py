@@ -311,11 +311,13 @@ class SqliteStorage(SqliteExperimentsMixin, Storage):
         self._lock = asyncio.Lock()
         # Bumped after every write except saving/undoing numbers and dialog state, so the
         # per-update reads below (who is this, which project, which KPIs) are served from
-        # memory until something they depend on changes. One process owns an SQLite file.
+        # memory until something they depend on changes; with other writers (`expect_other_writers`,
+        # several instances on one file) also when another connection committed.
         self.generation = 0
         self._contexts: GenerationCache[int, tuple[User, Membership | None]] = GenerationCache()
         self._kpis: GenerationCache[int, list[ProjectKpi]] = GenerationCache()
         self._group_commit = GroupCommit(self._apply_writes)
+        self._data_version: int | None = None
 
     # --- lifecycle -----------------------------------------------------------------------------
     @property
@@ -457,8 +459,19 @@ class SqliteStorage(SqliteExperimentsMixin, Storage):
         user, _ = await self.load_context(user_id, display_name)
         return user
 
+    async def sync_generation(self) -> None:
+        """With other writers: a commit by another connection (PRAGMA data_version changed)
+        makes every cached read stale, as this process's own writes do."""
+        if not self.other_writers:
+            return
+        version = (await self.query_one("PRAGMA data_version"))[0]
+        if version != self._data_version:
+            self._data_version = version
+            self.generation += 1
+
     async def load_context(self, user_id: int,
                            display_name: str | None = None) -> tuple[User, Membership | None]:
+        await self.sync_generation()
         generation = self.generation
         hit, context = self._contexts.get(user_id, generation)
         if hit and context and (display_name is None or display_name == context[0].display_name):
@@ -618,6 +631,7 @@ class SqliteStorage(SqliteExperimentsMixin, Storage):
 
     # --- KPIs ----------------------------------------------------------------------------------
     async def get_kpis(self, project_id: int) -> list[ProjectKpi]:
+        await self.sync_generation()
         generation = self.generation
         hit, kpis = self._kpis.get(project_id, generation)
         if not hit or kpis is None:
@@ -956,6 +970,13 @@ class SqliteStorage(SqliteExperimentsMixin, Storage):
 
     async def handled_updates(self) -> set[int]:
         return {r[0] for r in await self.query_all("SELECT update_id FROM handled_updates")}
+
+    async def update_was_handled(self, update_id: int) -> bool:
+        return await self.query_one(
+            "SELECT 1 FROM handled_updates WHERE update_id = ?", (update_id,)) is not None
+
+    async def ping(self) -> None:
+        await self.query_one("SELECT 1")
 
     async def forget_updates_below(self, update_id: int) -> None:
         await self.in_transaction(

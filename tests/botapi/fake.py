@@ -34,6 +34,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.botapi.webhook import WebhookAttempt, WebhookDelivery
+
 DEFAULT_TOKEN = "123456789:AAFakeTokenForTestsOnly_abcdefghijk"
 
 TEXT_LIMIT = 4096
@@ -541,6 +543,16 @@ class TelegramFake:
         self.handler_errors: list[tuple[int, BaseException]] = []
         self.polling_started = asyncio.Event()
 
+        # Webhook delivery (tests/botapi/webhook.py): active after setWebhook.
+        self.webhook: WebhookDelivery | None = None
+        self.webhook_backends: list[str] = []  # instance base URLs behind the "load balancer"
+        self.webhook_timeout = 60.0  # seconds Telegram waits for the webhook's answer
+        self.webhook_retry_delay = 0.2  # seconds before an update is sent again
+        self.webhook_attempts: list[WebhookAttempt] = []
+        self.webhook_delivered: set[int] = set()
+        self.webhook_last_error: str | None = None
+        self.webhook_set_calls = 0
+
         self._rl_chat: dict[int, deque[float]] = {}
         self._rl_global: deque[float] = deque()
         self._file_counter = itertools.count(1)
@@ -572,6 +584,8 @@ class TelegramFake:
     async def stop(self) -> None:
         self._closing.set()
         self._updates_changed.set()
+        if self.webhook is not None:
+            await self.webhook.stop()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -904,7 +918,15 @@ class TelegramFake:
     def is_processed(self, update_id: int) -> bool:
         if self._tracking:
             return update_id in self.handled_updates
-        return self.confirmed_offset > update_id
+        return self.confirmed_offset > update_id or update_id in self.webhook_delivered
+
+    def _webhook_delivered(self, update_id: int) -> None:
+        """A webhook answered 2xx: the update is confirmed (Telegram forgets it)."""
+        self.webhook_delivered.add(update_id)
+        self._updates = [u for u in self._updates if u["update_id"] != update_id]
+        lowest = min((u["update_id"] for u in self._updates), default=self._next_update_id)
+        self.confirmed_offset = max(self.confirmed_offset, lowest)
+        self._last_activity = time.monotonic()
 
     def is_idle(self, quiet: float = 0.05) -> bool:
         return (
@@ -1366,6 +1388,9 @@ class TelegramFake:
         }
 
     async def _m_getupdates(self, params: dict[str, Any], files: Any) -> Any:
+        if self.webhook is not None:
+            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active;"
+                           " use deleteWebhook to delete the webhook first")
         if not self.polling_started.is_set():
             self.polling_started.set()
         offset = _as_int(params.get("offset"))
@@ -1413,17 +1438,54 @@ class TelegramFake:
                 self.confirmed_offset = max(self.confirmed_offset, upd["update_id"] + 1)
         self._updates = keep
 
+    async def _m_setwebhook(self, params: dict[str, Any], files: Any) -> Any:
+        url = params.get("url") or ""
+        if not url:
+            return await self._m_deletewebhook(params, files)
+        if not url.startswith(("https://", "http://")):
+            raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise bad_request("bad webhook: secret token contains unallowed characters")
+        if "allowed_updates" in params:
+            allowed = params["allowed_updates"]
+            self.allowed_updates = list(allowed) if allowed else None
+        if _as_bool(params.get("drop_pending_updates")):
+            self._confirm_before(self._next_update_id)
+        self.webhook_set_calls += 1
+        current = self.webhook
+        max_connections = _as_int(params.get("max_connections")) or 40
+        if (current is not None and current.url == url and current.secret_token == secret
+                and current.max_connections == max_connections):
+            return True  # the same registration again (every instance sets it at start)
+        if current is not None:
+            await current.stop()
+        self.webhook = WebhookDelivery(self, url, secret, max_connections)
+        self.webhook.start()
+        return True
+
     async def _m_deletewebhook(self, params: dict[str, Any], files: Any) -> Any:
+        if self.webhook is not None:
+            webhook, self.webhook = self.webhook, None
+            await webhook.stop()
         if _as_bool(params.get("drop_pending_updates")):
             self._confirm_before(self._next_update_id)
         return True
 
     async def _m_getwebhookinfo(self, params: dict[str, Any], files: Any) -> Any:
-        return {
-            "url": "",
+        info: dict[str, Any] = {
+            "url": self.webhook.url if self.webhook else "",
             "has_custom_certificate": False,
             "pending_update_count": len(self._updates),
         }
+        if self.webhook is not None:
+            info["max_connections"] = self.webhook.max_connections
+            if self.allowed_updates:
+                info["allowed_updates"] = self.allowed_updates
+            if self.webhook_last_error:
+                info["last_error_message"] = self.webhook_last_error
+                info["last_error_date"] = int(time.time())
+        return info
 
     async def _m_setmycommands(self, params: dict[str, Any], files: Any) -> Any:
         commands = params.get("commands")

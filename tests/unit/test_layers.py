@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.paths import PACKAGE_ROOT as ROOT  # the code under test, installed or not
+
 # What each layer may not import (its own layer and the ones below it are fine).
 FORBIDDEN = {
     "kpi": {"aiogram", "storage", "bot", "handlers", "charts", "webapp", "aiosqlite", "asyncpg",
