@@ -12,8 +12,9 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 
 from bot.access import ProjectAccessMiddleware
+from bot.callback_answers import CallbackAnswers
 from bot.config import Settings
-from bot.middlewares import CallbackAnswerOnce, ContextMiddleware
+from bot.middlewares import ContextMiddleware
 from bot.retry import RetryRequests
 from bot.throttling import DEFAULT_COOLDOWN, ThrottlingMiddleware
 from handlers import get_routers
@@ -32,7 +33,8 @@ def create_dispatcher(settings: Settings, storage: Storage, fsm_storage: BaseSto
     dispatcher = Dispatcher(storage=fsm_storage, events_isolation=SimpleEventIsolation())
     dispatcher.workflow_data.update(settings=settings, storage=storage, **services)
     dispatcher.update.outer_middleware(ContextMiddleware())
-    dispatcher.callback_query.middleware(CallbackAnswerOnce())
+    # Outer: every press is answered exactly once, even one no handler takes.
+    dispatcher.callback_query.outer_middleware(CallbackAnswers())
     access = ProjectAccessMiddleware()
     dispatcher.message.middleware(access)
     dispatcher.callback_query.middleware(access)
