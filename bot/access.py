@@ -14,6 +14,7 @@ from aiogram import BaseMiddleware
 from aiogram.dispatcher.flags import get_flag
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
+from bot.callback_answers import refuse
 from bot.i18n import Translator
 from storage.base import Storage
 from storage.models import Membership, Role
@@ -43,15 +44,8 @@ async def permitted(event: Message | CallbackQuery, storage: Storage, t: Transla
     key = "access-denied" if role is None else refusal_for_role(needs, role)
     if key is None:
         return True
-    await reply(event, t(key))
+    await refuse(event, t(key))
     return False
-
-
-async def reply(event: TelegramObject, text: str) -> None:
-    if isinstance(event, CallbackQuery):
-        await event.answer(text, show_alert=True)
-    elif isinstance(event, Message):
-        await event.answer(text)
 
 
 class ProjectAccessMiddleware(BaseMiddleware):
@@ -63,5 +57,5 @@ class ProjectAccessMiddleware(BaseMiddleware):
         key = refusal(needs, data.get("membership"))
         if key is None:
             return await handler(event, data)
-        await reply(event, data["t"](key))
+        await refuse(event, data["t"](key))
         return None

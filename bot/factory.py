@@ -12,8 +12,9 @@ from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 
 from bot.access import ProjectAccessMiddleware
+from bot.callback_answers import CallbackAnswers
 from bot.config import Settings
-from bot.middlewares import CallbackAnswerOnce, ContextMiddleware
+from bot.middlewares import ContextMiddleware
 from bot.retry import RetryRequests
 from bot.throttling import DEFAULT_COOLDOWN, ThrottlingMiddleware
 from bot.webhook import UpdateOnce
@@ -39,7 +40,8 @@ def create_dispatcher(settings: Settings, storage: Storage, fsm_storage: BaseSto
     if once_per_update:  # webhook mode: inside the isolation lock, before anything else
         dispatcher.update.outer_middleware(UpdateOnce(storage))
     dispatcher.update.outer_middleware(ContextMiddleware())
-    dispatcher.callback_query.middleware(CallbackAnswerOnce())
+    # Outer: every press is answered exactly once, even one no handler takes.
+    dispatcher.callback_query.outer_middleware(CallbackAnswers())
     access = ProjectAccessMiddleware()
     dispatcher.message.middleware(access)
     dispatcher.callback_query.middleware(access)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import CallbackQuery, TelegramObject
+from aiogram.types import TelegramObject
 from aiogram.types import User as TgUser
-from aiogram.utils.callback_answer import CallbackAnswer, CallbackAnswerMiddleware
 
 from bot.i18n import get_translator, pick_language
 from storage.base import Storage
@@ -57,15 +54,3 @@ def display_name(tg_user: TgUser) -> str | None:
     if tg_user.username:
         name = f"{name} (@{tg_user.username})" if name else f"@{tg_user.username}"
     return name[:MAX_DISPLAY_NAME] or None
-
-
-class CallbackAnswerOnce(CallbackAnswerMiddleware):
-    """Answers every callback query its handler did not answer itself, so no button spins.
-
-    A handler that showed its own alert has already answered; Telegram refuses the second
-    answer with "query is too old", which is expected here and not worth an error.
-    """
-
-    async def answer(self, event: CallbackQuery, callback_answer: CallbackAnswer) -> None:
-        with contextlib.suppress(TelegramBadRequest):
-            await super().answer(event, callback_answer)

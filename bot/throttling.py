@@ -14,7 +14,9 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.dispatcher.flags import get_flag
-from aiogram.types import CallbackQuery, Message, TelegramObject
+from aiogram.types import TelegramObject
+
+from bot.callback_answers import refuse
 
 DEFAULT_COOLDOWN = 10.0
 
@@ -37,10 +39,7 @@ class ThrottlingMiddleware(BaseMiddleware):
         wait = self._last.get(key, -math.inf) + self.cooldown - now
         if wait > 0:
             text = data["t"]("throttled", seconds=math.ceil(wait))
-            if isinstance(event, CallbackQuery):
-                await event.answer(text, show_alert=True)
-            elif isinstance(event, Message):
-                await event.answer(text)
+            await refuse(event, text)
             return None
         self._last[key] = now
         if len(self._last) > 10_000:  # forget old entries so memory stays bounded

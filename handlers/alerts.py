@@ -11,6 +11,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.access import permitted
+from bot.callback_answers import alert
 from bot.i18n import Translator
 from bot.services.digest import standing_shifts
 from handlers.callbacks import AlertAckCb
@@ -85,12 +86,11 @@ async def acknowledge(query: CallbackQuery, callback_data: AlertAckCb, t: Transl
     except ValueError:
         since = None
     if not 0 <= callback_data.index < len(kpis) or since is None:
-        await query.answer(t("stale-button"), show_alert=True)
+        alert(query, t("stale-button"))
         return
     key = kpis[callback_data.index]
     await storage.set_alert_ack(callback_data.project_id, key, since, query.from_user.id)
-    await query.answer(t("alerts-acked", metric=metric_label(key, t.lang),
-                         week=week_label(since)), show_alert=True)
+    alert(query, t("alerts-acked", metric=metric_label(key, t.lang), week=week_label(since)))
 
 
 def fmt(value: float) -> str:

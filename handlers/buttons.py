@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import Message
 
-from handlers.errors import HARMLESS
+from bot.telegram_errors import is_harmless
 
 
 async def remove_buttons(message: Message) -> None:
@@ -14,5 +14,5 @@ async def remove_buttons(message: Message) -> None:
     try:
         await message.edit_reply_markup(reply_markup=None)
     except TelegramBadRequest as exc:
-        if not any(h in exc.message.lower() for h in HARMLESS):
+        if not is_harmless(exc):
             raise

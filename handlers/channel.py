@@ -12,6 +12,7 @@ from aiogram.types import CallbackQuery, ChatMemberUpdated, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.access import permitted
+from bot.callback_answers import alert
 from bot.i18n import Translator, get_translator
 from bot.services.channel import check_channel
 from handlers.buttons import remove_buttons
@@ -112,7 +113,7 @@ def offer_keyboard(chat_id: int, t: Translator) -> InlineKeyboardMarkup:
 async def offer_accepted(query: CallbackQuery, callback_data: ChannelCb, t: Translator,
                          storage: Storage, membership: Membership | None) -> None:
     if membership is None:
-        await query.answer(t("no-project"), show_alert=True)
+        alert(query, t("no-project"))
         return
     await remove_buttons(query.message)  # a repeated tap finds them gone: fine
     await link(query.message, t, storage, membership.project.id, callback_data.chat_id,

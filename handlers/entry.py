@@ -7,6 +7,7 @@ from aiogram.filters import Command, StateFilter
 from aiogram.types import CallbackQuery, Message, Update
 
 from bot.access import permitted
+from bot.callback_answers import alert
 from bot.i18n import Translator
 from bot.services.entry import record_entry
 from handlers.buttons import remove_buttons
@@ -45,7 +46,7 @@ async def undo_button(query: CallbackQuery, callback_data: UndoCb, t: Translator
         return
     batch = await storage.undo_batch(callback_data.project_id, callback_data.batch_id)
     if batch is None:
-        await query.answer(t("undo-not-possible"), show_alert=True)
+        alert(query, t("undo-not-possible"))
         return
     await remove_buttons(query.message)
     await query.message.answer(undone_text(batch, t))

@@ -109,7 +109,6 @@ async def formula_from_kpis(query: CallbackQuery, state: FSMContext, t: Translat
         return
     await query.message.edit_reply_markup(reply_markup=None)
     await begin_formula(query.message, state, t, project_id)
-    await query.answer()
 
 
 async def begin_formula(message: Message, state: FSMContext, t: Translator,
@@ -189,7 +188,6 @@ async def formula_direction(query: CallbackQuery, callback_data: FormulaCb, stat
     await query.message.edit_reply_markup(reply_markup=None)
     await query.message.answer(t("formula-ask-unit", limit=UNIT_LIMIT),
                                reply_markup=builder.as_markup())
-    await query.answer()
 
 
 @router.message(StateFilter(FormulaDialog.unit), PLAIN_TEXT)
@@ -207,7 +205,6 @@ async def formula_no_unit(query: CallbackQuery, state: FSMContext, t: Translator
                           storage: Storage) -> None:
     await query.message.edit_reply_markup(reply_markup=None)
     await formula_save(query.message, query.from_user.id, state, t, storage, "")
-    await query.answer()
 
 
 async def formula_save(message: Message, user_id: int, state: FSMContext, t: Translator,

@@ -18,6 +18,7 @@ from aiogram.types import (
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.access import permitted
+from bot.callback_answers import alert
 from bot.i18n import Html, Translator
 from bot.services.entry import custom_names, guided_metrics, project_today
 from bot.services.imports import (
@@ -161,7 +162,7 @@ async def confirm(query: CallbackQuery, state: FSMContext, t: Translator, storag
                   event_update: Update) -> None:
     data = await state.get_data()
     if not _is_pending_preview(query, data):
-        await query.answer(t("stale-button"), show_alert=True)
+        alert(query, t("stale-button"))
         return
     # Crash-safe order: the preview stays pending until the reply is out, so a confirm that
     # Telegram delivers again after a crash finds it and repeats the save (idempotent by the
@@ -182,7 +183,7 @@ async def confirm(query: CallbackQuery, state: FSMContext, t: Translator, storag
 @router.callback_query(StateFilter(ImportPreview.confirm), ImportCb.filter(F.action == "cancel"))
 async def cancel(query: CallbackQuery, state: FSMContext, t: Translator) -> None:
     if not _is_pending_preview(query, await state.get_data()):
-        await query.answer(t("stale-button"), show_alert=True)
+        alert(query, t("stale-button"))
         return
     await state.clear()
     await remove_buttons(query.message)
@@ -198,7 +199,7 @@ def _is_pending_preview(query: CallbackQuery, data: dict) -> bool:
 
 @router.callback_query(ImportCb.filter())
 async def stale(query: CallbackQuery, t: Translator) -> None:
-    await query.answer(t("stale-button"), show_alert=True)
+    alert(query, t("stale-button"))
 
 
 @router.message(Command("template"), flags={"needs": "member"})

@@ -17,6 +17,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.access import permitted
+from bot.callback_answers import alert
 from bot.i18n import Translator
 from bot.services.entry import EntryOutcome, guided_metrics, save_values
 from handlers.buttons import remove_buttons
@@ -52,7 +53,7 @@ async def start_from_reminder(query: CallbackQuery, callback_data: StartAddCb,
     except ValueError:
         week = None
     if project is None or week is None or week >= current_week(project.timezone):
-        await query.answer(t("stale-button"), show_alert=True)
+        alert(query, t("stale-button"))
         return
     await storage.set_active_project(query.from_user.id, project.id)
     await begin(query.message, state, t, storage, project, week)

@@ -26,6 +26,8 @@ router = Router(name=__name__)
 TABLE_WEEKS = 8
 SINGLE_METRIC_WEEKS = 12
 COLUMN_WIDTH = 9
+TEXT_LIMIT = 4096  # Telegram's limit for a message's text
+HINT_ROOM = 600  # the hint naming the metrics that did not fit
 
 
 @router.message(Command("history"), PRIVATE, flags={"needs": "member"})
@@ -43,13 +45,21 @@ async def history(message: Message, command: CommandObject, t: Translator, stora
             return
         metrics, weeks = [key], SINGLE_METRIC_WEEKS
     else:
+        # The KPIs (built-in and formula) first, then every other metric that has data: what
+        # was typed is shown.
         metrics, weeks = [k.metric for k in kpis] + formulas, TABLE_WEEKS
+        recent = table[-weeks:]
+        metrics += sorted({m for row in recent for m in row.values} - set(metrics))
     rows = [row for row in table if any(m in row.values for m in metrics)][-weeks:]
     if not rows:
         await message.answer(t("history-empty"))
         return
-    text = t("history-title", name=project.name, weeks=len(rows)) + "\n" + render_table(
-        rows, metrics, t.lang)
+    text, hidden = fit_table(t, project.name, rows, metrics)
+    if hidden:
+        labels = ", ".join(metric_label(m, t.lang) for m in hidden)
+        if len(labels) > HINT_ROOM - 200:  # the hint's own words take the rest of the room
+            labels = labels[:HINT_ROOM - 201] + "…"
+        text += "\n" + t("history-more-metrics", metrics=labels)
     if len(metrics) == 1 and len(text) <= CAPTION_LIMIT:
         target = next((k.target for k in kpis if k.metric == metrics[0]), None)
         notes = tuple(n.week_start for n in await storage.get_notes(project.id))
@@ -58,6 +68,19 @@ async def history(message: Message, command: CommandObject, t: Translator, stora
         await message.answer_photo(BufferedInputFile(png, filename="history.png"), caption=text)
         return
     await message.answer(text)
+
+
+def fit_table(t: Translator, name: str, rows: list[WeekRow], metrics: list[str]
+              ) -> tuple[str, list[str]]:
+    """The table with as many of `metrics` (in order) as fit one message; the rest by name."""
+    shown = list(metrics)
+    while True:
+        text = t("history-title", name=name, weeks=len(rows)) + "\n" + render_table(
+            rows, shown, t.lang)
+        hidden = metrics[len(shown):]
+        if len(text) <= TEXT_LIMIT - HINT_ROOM or len(shown) <= 1:
+            return text, hidden
+        shown.pop()
 
 
 def history_panel(rows: list[WeekRow], key: str, target: float | None, lang: str,
@@ -75,7 +98,7 @@ def history_panel(rows: list[WeekRow], key: str, target: float | None, lang: str
 
 def render_table(rows: list[WeekRow], metrics: list[str], lang: str) -> Html:
     def cell(text: str) -> str:
-        return text[:COLUMN_WIDTH].rjust(COLUMN_WIDTH)
+        return " " + text[:COLUMN_WIDTH].rjust(COLUMN_WIDTH)  # a space between columns
 
     header = "week " if lang == "en" else "нед. "
     header += "".join(cell(metric_label(m, lang)) for m in metrics)

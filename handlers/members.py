@@ -11,6 +11,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.access import permitted
+from bot.callback_answers import alert
 from bot.i18n import Html, Translator
 from handlers.buttons import remove_buttons
 from handlers.callbacks import InviteCb, MemberCb
@@ -100,11 +101,11 @@ async def change_member(query: CallbackQuery, callback_data: MemberCb, t: Transl
         return
     current = await storage.get_membership(callback_data.user_id, project_id)
     if current is None or current is Role.OWNER:
-        await query.answer(t("stale-button"), show_alert=True)
+        alert(query, t("stale-button"))
         return
     actions = {"role_editor": Role.EDITOR, "role_viewer": Role.VIEWER, "remove": None}
     if callback_data.action not in actions:
-        await query.answer(t("stale-button"), show_alert=True)
+        alert(query, t("stale-button"))
         return
     await storage.set_member_role(project_id, callback_data.user_id,
                                   actions[callback_data.action])

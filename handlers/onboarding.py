@@ -11,6 +11,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.access import permitted
+from bot.callback_answers import alert
 from bot.i18n import Translator
 from handlers import kpi_picker
 from handlers.buttons import remove_buttons
@@ -78,7 +79,7 @@ def goal_keyboard(t: Translator) -> InlineKeyboardMarkup:
 async def got_goal(query: CallbackQuery, callback_data: GoalCb, state: FSMContext,
                    t: Translator) -> None:
     if callback_data.goal not in {g.value for g in Goal}:
-        await query.answer(t("stale-button"), show_alert=True)
+        alert(query, t("stale-button"))
         return
     choice = kpi_picker.initial_choice(callback_data.goal)
     await state.update_data(goal=callback_data.goal, **choice)
@@ -109,7 +110,7 @@ async def toggle_kpi(query: CallbackQuery, callback_data: KpiCb, state: FSMConte
     data = await state.get_data()
     if data.get("step_update") != event_update.update_id:  # redelivered: toggled already
         if not kpi_picker.toggle(data, callback_data.index):
-            await query.answer(t("stale-button"), show_alert=True)
+            alert(query, t("stale-button"))
             return
         await state.update_data(selected=data["selected"], step_update=event_update.update_id)
     await query.message.edit_reply_markup(reply_markup=kpi_picker.picker_keyboard(data, t))
@@ -139,10 +140,10 @@ async def kpis_done(query: CallbackQuery, state: FSMContext, t: Translator,
     data = await state.get_data()
     count = len(data["selected"])
     if count == 0:
-        await query.answer(t("kpis-none-selected"), show_alert=True)
+        alert(query, t("kpis-none-selected"))
         return
     if count > 5:
-        await query.answer(t("kpis-too-many-hint", count=count), show_alert=True)
+        alert(query, t("kpis-too-many-hint", count=count))
     await query.message.edit_text(t("kpis-chosen", kpis=kpi_picker.selection_summary(data, t)))
     await state.update_data(target_index=0, targets=data.get("targets", {}))
     await state.set_state(Onboarding.targets)
@@ -223,7 +224,7 @@ async def got_timezone_button(query: CallbackQuery, callback_data: TzCb, state: 
                               t: Translator, storage: Storage, user: User, lang: str,
                               event_update: Update) -> None:
     if not 0 <= callback_data.index < len(TIMEZONES):
-        await query.answer(t("stale-button"), show_alert=True)
+        alert(query, t("stale-button"))
         return
     await remove_buttons(query.message)
     await create_project(query.message, state, t, storage, user, lang,

@@ -7,6 +7,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.callback_answers import alert
 from bot.i18n import Translator
 from handlers.callbacks import ProjectCb
 from handlers.filters import PRIVATE
@@ -57,7 +58,7 @@ async def switch(query: CallbackQuery, callback_data: ProjectCb, t: Translator,
     role = await storage.get_membership(query.from_user.id, callback_data.project_id)
     project = await storage.get_project(callback_data.project_id) if role else None
     if project is None:
-        await query.answer(t("access-denied"), show_alert=True)
+        alert(query, t("access-denied"))
         return
     await storage.set_active_project(query.from_user.id, project.id)
     await query.message.edit_text(t("projects-switched", name=project.name))

@@ -8,6 +8,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.access import permitted
+from bot.callback_answers import alert
 from bot.i18n import Translator
 from handlers.buttons import remove_buttons
 from handlers.callbacks import TzCb
@@ -85,7 +86,7 @@ async def timezone_typed(message: Message, state: FSMContext, t: Translator,
 async def timezone_button(query: CallbackQuery, callback_data: TzCb, state: FSMContext,
                           t: Translator, storage: Storage) -> None:
     if not 0 <= callback_data.index < len(TIMEZONES):
-        await query.answer(t("stale-button"), show_alert=True)
+        alert(query, t("stale-button"))
         return
     data = await state.get_data()
     await state.clear()

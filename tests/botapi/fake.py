@@ -445,6 +445,8 @@ class CallbackRecord:
     chat_id: int
     answered: bool = False
     answer: dict[str, Any] | None = None
+    # Every answerCallbackQuery for this id, refused ones included (Telegram takes one).
+    answer_attempts: int = 0
 
 
 _DEFAULT_FAULT_TEXT = {
@@ -1662,6 +1664,8 @@ class TelegramFake:
 
     async def _m_answercallbackquery(self, params: dict[str, Any], files: Any) -> Any:
         record = self.callback_queries.get(str(params.get("callback_query_id")))
+        if record is not None:
+            record.answer_attempts += 1
         if record is None or record.answered:
             raise bad_request(
                 "query is too old and response timeout expired or query ID is invalid"

@@ -1,0 +1,1 @@
+history-more-metrics = Not shown here for lack of room: { $metrics }. See one with /history name, e.g. /history reach.

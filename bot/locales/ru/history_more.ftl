@@ -1,0 +1,1 @@
+history-more-metrics = Не поместились: { $metrics }. Посмотреть одну: /history название, например /history охват.
