@@ -15,6 +15,7 @@ COPY handlers ./handlers
 COPY storage ./storage
 COPY charts ./charts
 COPY kpi ./kpi
+COPY webapp ./webapp
 RUN pip install .
 # Fail the build, not the first chat, if the installed package lacks its messages.
 RUN cd / && python -c "from bot.i18n import check_catalogues; check_catalogues()"
