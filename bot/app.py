@@ -36,7 +36,7 @@ from bot.reminder_job import ReminderJob
 from bot.rendering import Renderer
 from bot.scheduler import create_scheduler
 from storage import open_storage
-from storage.fsm import SqliteFsmStorage
+from storage.fsm import open_fsm_storage
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ async def run(settings: Settings) -> None:
     token = settings.token()
     storage = open_storage(settings.database_url)
     await storage.connect()
-    fsm_storage = SqliteFsmStorage(storage)
+    fsm_storage = open_fsm_storage(storage)
     bot = create_bot(token, settings.telegram_api_url)
     renderer = Renderer()
     limiter = RateLimiter()

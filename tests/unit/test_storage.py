@@ -29,6 +29,7 @@ from storage.sqlite import (
     parse_timezone,
 )
 from storage.url import DatabaseUrlError, is_memory, sqlite_path_from_url
+from tests.pg import StorageFactory
 
 W1 = date(2026, 11, 2)
 W2 = date(2026, 11, 9)
@@ -41,7 +42,19 @@ MSG = BatchSource.MESSAGE
 
 
 @pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[SqliteStorage]:
+async def storage(storage_factory: StorageFactory) -> AsyncIterator[SqliteStorage]:
+    """The contract's tests run on both backends (tests/pg.py)."""
+    db = storage_factory()
+    await db.connect()
+    try:
+        yield db
+    finally:
+        await db.close()
+
+
+@pytest.fixture
+async def sqlite_storage(tmp_path: Path) -> AsyncIterator[SqliteStorage]:
+    """For the tests of SQLite's own mechanics (pragmas, its connection and lock)."""
     db = SqliteStorage(tmp_path / "test.db")
     await db.connect()
     try:
