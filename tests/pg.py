@@ -95,3 +95,26 @@ async def storage_factory(request: pytest.FixtureRequest,
     url = request.getfixturevalue("pg_url")
     await empty_pg_database(url)
     return lambda: PostgresStorage(url)
+
+
+async def run_sql(storage: Storage, query: str, *params: object) -> list[tuple]:
+    """Run one statement with `?` placeholders on either backend, in its own transaction, for
+    tests that look at (or tamper with) rows directly; the rows as tuples."""
+    from storage.sqlite import SqliteStorage
+
+    if isinstance(storage, SqliteStorage):
+        async with storage.transaction() as db, db.execute(query, params) as cursor:
+            return [tuple(row) for row in await cursor.fetchall()]
+    parts = query.split("?")
+    numbered = parts[0] + "".join(f"${i}{part}" for i, part in enumerate(parts[1:], start=1))
+    async with storage.transaction() as conn:  # type: ignore[attr-defined]
+        return [tuple(row) for row in await conn.fetch(numbered, *params)]
+
+
+def integrity_errors() -> tuple[type[BaseException], ...]:
+    """What a violated constraint raises, on either backend."""
+    import sqlite3
+
+    import asyncpg
+
+    return (sqlite3.IntegrityError, asyncpg.IntegrityConstraintViolationError)
