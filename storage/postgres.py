@@ -225,10 +225,19 @@ class PostgresStorage(PostgresExperimentsMixin, Storage):
                     assert project is not None
                     return project
             await self._touch_user(conn, owner_id)
+            # Another instance handling the same update at this moment: the unique index
+            # makes this wait for its commit, then DO NOTHING; its project is returned.
             project_id = await conn.fetchval(
                 "INSERT INTO projects (name, goal, timezone, language, created_at, "
-                "creation_update_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                "creation_update_id) VALUES ($1, $2, $3, $4, $5, $6) "
+                "ON CONFLICT (creation_update_id) WHERE creation_update_id IS NOT NULL "
+                "DO NOTHING RETURNING id",
                 name, goal, timezone, language, now, update_id)
+            if project_id is None:
+                project = await self._fetch_project(conn, await conn.fetchval(
+                    "SELECT id FROM projects WHERE creation_update_id = $1", update_id))
+                assert project is not None
+                return project
             await conn.execute(
                 "INSERT INTO members (project_id, user_id, role, joined_at) "
                 "VALUES ($1, $2, $3, $4)", project_id, owner_id, Role.OWNER.value, now)

@@ -153,6 +153,9 @@ async def test_update_journal_and_idempotency_keys_are_shared(two_instances) -> 
     project = await first.create_project(1, "Shop", "g", "UTC", "en", [], update_id=99)
     assert (await second.create_project(1, "Shop", "g", "UTC", "en", [],
                                         update_id=99)).id == project.id
+    twice = await asyncio.gather(*(
+        s.create_project(2, "New", "g", "UTC", "en", [], update_id=100) for s in two_instances))
+    assert twice[0].id == twice[1].id
     saved = await asyncio.gather(first.save_batch(project.id, 1, "message", [], update_id=5),
                                  second.save_batch(project.id, 1, "message", [], update_id=5))
     assert sorted(s.duplicate for s in saved) == [False, True]
