@@ -4,7 +4,7 @@
 postgresql://postgres@127.0.0.1:5432/test); `off` leaves the PostgreSQL parameter out on
 purpose. Otherwise an unreachable server FAILS the PostgreSQL tests — never a silent skip.
 One database `smm_test_<pid>_<random>` is created per session and dropped at its end; every
-test starts with all its tables emptied (TRUNCATE … RESTART IDENTITY).
+test starts with all its tables emptied (DELETE, identities restarted).
 """
 
 from __future__ import annotations
@@ -66,7 +66,8 @@ def pg_url() -> Iterator[str]:
 
 
 async def empty_pg_database(url: str) -> None:
-    """Every table of the schema emptied, identities restarted (the schema itself stays)."""
+    """Every table emptied and every identity restarted, the schema kept. DELETE, not
+    TRUNCATE: on tables this small it is several times faster (measured, see the report)."""
     import asyncpg
 
     conn = await asyncpg.connect(url)
@@ -74,9 +75,13 @@ async def empty_pg_database(url: str) -> None:
         tables = [r[0] for r in await conn.fetch(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
             "AND tablename <> 'schema_version'")]
-        if tables:
-            names = ", ".join(f'"{t}"' for t in tables)
-            await conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        sequences = [r[0] for r in await conn.fetch(
+            "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")]
+        # Any order: every foreign key is ON DELETE CASCADE or SET NULL.
+        statements = [f'DELETE FROM "{t}"' for t in tables]
+        statements += [f'ALTER SEQUENCE "{q}" RESTART' for q in sequences]
+        if statements:
+            await conn.execute("; ".join(statements))
     finally:
         await conn.close()
 
