@@ -97,7 +97,13 @@ def _backup_or_restore(command: str, path: str, database_url: str) -> int:
     from pathlib import Path
 
     from storage.backup import backup_database, restore_database
+    from storage.url import is_postgres_url
 
+    if is_postgres_url(database_url):
+        tool = "pg_dump -Fc" if command == "backup" else "pg_restore --clean"
+        print(f"smm-kpi-bot: {command} handles SQLite files only; for PostgreSQL use {tool} "
+              "on the database of DATABASE_URL", file=sys.stderr)
+        return 2
     database = sqlite_path_from_url(database_url, create_dirs=command == "restore")
     if is_memory(database):
         raise ConfigError(f"DATABASE_URL is an in-memory database: nothing to {command}")

@@ -19,7 +19,7 @@ from bot.polling import Poller
 from bot.redis_limiter import RedisRateLimiter
 from bot.webhook import WEBHOOK_PATH, RouteHook, WebhookServer, build_web_app
 from storage.base import Storage
-from storage.fsm import SqliteFsmStorage
+from storage.fsm import open_fsm_storage
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ def dialog_storage(settings: Settings, storage: Storage, redis: Redis | None
     """Dialog state and per-user ordering: in Redis (shared by every instance), else in the
     database with in-process isolation (one instance)."""
     if redis is None:
-        return SqliteFsmStorage(storage), SimpleEventIsolation()
+        return open_fsm_storage(storage), SimpleEventIsolation()
     keys = DefaultKeyBuilder(prefix=f"{settings.redis_prefix}:fsm")
     isolation = RedisEventIsolation(redis, key_builder=keys,
                                     lock_kwargs={"timeout": settings.redis_lock_timeout})

@@ -17,6 +17,7 @@ from aiogram.exceptions import DataNotDictLikeError
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
 
+from storage.base import Storage
 from storage.cache import GenerationCache
 from storage.sqlite import SqliteStorage, to_db_datetime
 
@@ -93,3 +94,15 @@ class SqliteFsmStorage(BaseStorage):
     async def close(self) -> None:
         if self.close_storage:
             await self.storage.close()
+
+
+def open_fsm_storage(storage: Storage) -> BaseStorage:
+    """The FSM storage that keeps dialog state in `storage`'s database (either backend)."""
+    if isinstance(storage, SqliteStorage):
+        return SqliteFsmStorage(storage)
+    from storage.postgres import PostgresStorage
+    from storage.postgres_fsm import PostgresFsmStorage
+
+    if isinstance(storage, PostgresStorage):
+        return PostgresFsmStorage(storage)
+    raise TypeError(f"no FSM storage for {type(storage).__name__}")

@@ -1,4 +1,4 @@
-"""`DATABASE_URL` → SQLite file path.
+"""`DATABASE_URL` → SQLite file path (a ``postgresql://`` URL selects storage.postgres).
 
 - ``sqlite:///relative/path.db``  — relative to the current working directory;
 - ``sqlite:////absolute/path.db`` — absolute;
@@ -21,6 +21,14 @@ class DatabaseUrlError(ValueError):
     """The DATABASE_URL is not one this backend understands."""
 
 
+_PG_PREFIXES = ("postgresql://", "postgres://")
+
+
+def is_postgres_url(url: str) -> bool:
+    """A ``postgresql://user@host:port/db`` (or ``postgres://``) URL: the PostgreSQL backend."""
+    return url.strip().lower().startswith(_PG_PREFIXES)
+
+
 def is_memory(path: Path) -> bool:
     return str(path) == ":memory:"
 
@@ -30,7 +38,8 @@ def sqlite_path_from_url(url: str, *, create_dirs: bool = True) -> Path:
     if not text.lower().startswith(_PREFIX):
         scheme = text.split(":", 1)[0] if ":" in text else text
         raise DatabaseUrlError(
-            f"DATABASE_URL must start with sqlite:/// (got scheme {scheme!r})")
+            "DATABASE_URL must start with sqlite:/// or postgresql:// "
+            f"(got scheme {scheme!r})")
     rest = text[len(_PREFIX):]
     if "?" in rest or "#" in rest:
         raise DatabaseUrlError("DATABASE_URL: query parameters are not supported")

@@ -18,3 +18,6 @@ async def botapi() -> AsyncIterator[TelegramFake]:
 # ----------------------------------------------------------------------------
 # END botapi fixtures
 # ----------------------------------------------------------------------------
+
+# Storage backends (SQLite and PostgreSQL) for the storage suites: see tests/pg.py.
+from tests.pg import pg_url, storage_factory  # noqa: E402, F401

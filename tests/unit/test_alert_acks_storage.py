@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from storage.models import ProjectKpi
 from storage.sqlite import SqliteStorage
+from tests.pg import StorageFactory
 
 
 @pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[SqliteStorage]:
-    store = SqliteStorage(tmp_path / "acks.db")
+async def storage(storage_factory: StorageFactory) -> AsyncIterator[SqliteStorage]:
+    store = storage_factory()
     await store.connect()
     try:
         yield store

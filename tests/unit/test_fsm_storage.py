@@ -1,16 +1,14 @@
-"""SqliteFsmStorage: aiogram FSM state and data in the bot's SQLite database."""
+"""aiogram FSM state and data in the bot's database, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 from aiogram.exceptions import DataNotDictLikeError
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.fsm.storage.base import StorageKey
+from aiogram.fsm.storage.base import BaseStorage, StorageKey
 
-from storage.fsm import SqliteFsmStorage
-from storage.sqlite import SqliteStorage
+from storage.fsm import open_fsm_storage
+from tests.pg import StorageFactory, run_sql
 
 KEY = StorageKey(bot_id=1, chat_id=10, user_id=10)
 
@@ -19,20 +17,22 @@ class Form(StatesGroup):
     name = State()
 
 
-async def open_fsm(path: Path) -> SqliteFsmStorage:
-    storage = SqliteStorage(path)
+async def open_fsm(factory: StorageFactory) -> BaseStorage:
+    """The FSM storage of the backend under test (open_fsm_storage picks it), owning its
+    storage."""
+    storage = factory()
     await storage.connect()
-    return SqliteFsmStorage(storage, close_storage=True)
+    fsm = open_fsm_storage(storage)
+    fsm.close_storage = True  # type: ignore[attr-defined]
+    return fsm
 
 
-async def rows(fsm: SqliteFsmStorage) -> int:
-    async with fsm.storage.reading() as db, db.execute("SELECT COUNT(*) FROM fsm") as cursor:
-        return (await cursor.fetchone())[0]
+async def rows(fsm: BaseStorage) -> int:
+    return (await run_sql(fsm.storage, "SELECT COUNT(*) FROM fsm"))[0][0]  # type: ignore[attr-defined]
 
 
-async def test_round_trip_survives_reopen(tmp_path: Path) -> None:
-    path = tmp_path / "fsm.db"
-    fsm = await open_fsm(path)
+async def test_round_trip_survives_reopen(storage_factory: StorageFactory) -> None:
+    fsm = await open_fsm(storage_factory)
     assert await fsm.get_state(KEY) is None
     assert await fsm.get_data(KEY) == {}
     await fsm.set_state(KEY, Form.name)
@@ -42,7 +42,7 @@ async def test_round_trip_survives_reopen(tmp_path: Path) -> None:
     await fsm.close()
     assert not fsm.storage.connected
 
-    fsm = await open_fsm(path)
+    fsm = await open_fsm(storage_factory)  # another process (or instance) reads it
     try:
         assert await fsm.get_state(KEY) == "Form:name"
         assert await fsm.get_data(KEY) == {
@@ -53,8 +53,8 @@ async def test_round_trip_survives_reopen(tmp_path: Path) -> None:
         await fsm.close()
 
 
-async def test_keys_are_separate(tmp_path: Path) -> None:
-    fsm = await open_fsm(tmp_path / "fsm.db")
+async def test_keys_are_separate(storage_factory: StorageFactory) -> None:
+    fsm = await open_fsm(storage_factory)
     try:
         keys = [
             KEY,
@@ -74,8 +74,8 @@ async def test_keys_are_separate(tmp_path: Path) -> None:
         await fsm.close()
 
 
-async def test_clear_removes_row(tmp_path: Path) -> None:
-    fsm = await open_fsm(tmp_path / "fsm.db")
+async def test_clear_removes_row(storage_factory: StorageFactory) -> None:
+    fsm = await open_fsm(storage_factory)
     try:
         await fsm.set_state(KEY, "a")
         await fsm.set_data(KEY, {"x": 1})
@@ -91,8 +91,8 @@ async def test_clear_removes_row(tmp_path: Path) -> None:
         await fsm.close()
 
 
-async def test_get_data_returns_a_copy(tmp_path: Path) -> None:
-    fsm = await open_fsm(tmp_path / "fsm.db")
+async def test_get_data_returns_a_copy(storage_factory: StorageFactory) -> None:
+    fsm = await open_fsm(storage_factory)
     try:
         await fsm.set_data(KEY, {"a": [1]})
         data = await fsm.get_data(KEY)
@@ -102,8 +102,8 @@ async def test_get_data_returns_a_copy(tmp_path: Path) -> None:
         await fsm.close()
 
 
-async def test_bad_data_is_refused(tmp_path: Path) -> None:
-    fsm = await open_fsm(tmp_path / "fsm.db")
+async def test_bad_data_is_refused(storage_factory: StorageFactory) -> None:
+    fsm = await open_fsm(storage_factory)
     try:
         with pytest.raises(DataNotDictLikeError):
             await fsm.set_data(KEY, [("a", 1)])  # type: ignore[arg-type]
@@ -114,10 +114,10 @@ async def test_bad_data_is_refused(tmp_path: Path) -> None:
         await fsm.close()
 
 
-async def test_shared_storage_is_not_closed_by_default(tmp_path: Path) -> None:
-    storage = SqliteStorage(tmp_path / "fsm.db")
+async def test_shared_storage_is_not_closed_by_default(storage_factory: StorageFactory) -> None:
+    storage = storage_factory()
     await storage.connect()
-    fsm = SqliteFsmStorage(storage)
+    fsm = open_fsm_storage(storage)
     await fsm.set_state(KEY, "x")
     await fsm.close()  # the dispatcher does this on shutdown
     assert storage.connected

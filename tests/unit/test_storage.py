@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -29,6 +28,7 @@ from storage.sqlite import (
     parse_timezone,
 )
 from storage.url import DatabaseUrlError, is_memory, sqlite_path_from_url
+from tests.pg import StorageFactory, integrity_errors, run_sql
 
 W1 = date(2026, 11, 2)
 W2 = date(2026, 11, 9)
@@ -41,7 +41,19 @@ MSG = BatchSource.MESSAGE
 
 
 @pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[SqliteStorage]:
+async def storage(storage_factory: StorageFactory) -> AsyncIterator[SqliteStorage]:
+    """The contract's tests run on both backends (tests/pg.py)."""
+    db = storage_factory()
+    await db.connect()
+    try:
+        yield db
+    finally:
+        await db.close()
+
+
+@pytest.fixture
+async def sqlite_storage(tmp_path: Path) -> AsyncIterator[SqliteStorage]:
+    """For the tests of SQLite's own mechanics (pragmas, its connection and lock)."""
     db = SqliteStorage(tmp_path / "test.db")
     await db.connect()
     try:
@@ -102,8 +114,8 @@ async def test_open_storage_memory() -> None:
 
 # --- lifecycle --------------------------------------------------------------------------------
 
-async def test_pragmas(storage: SqliteStorage) -> None:
-    async with storage.reading() as db:
+async def test_pragmas(sqlite_storage: SqliteStorage) -> None:
+    async with sqlite_storage.reading() as db:
         pragmas = {}
         for name in ("journal_mode", "foreign_keys", "busy_timeout", "synchronous"):
             async with db.execute(f"PRAGMA {name}") as cursor:
@@ -119,7 +131,10 @@ async def test_not_connected_raises(tmp_path: Path) -> None:
     await db.close()  # closing an unconnected storage is harmless
 
 
-async def test_write_rolls_back_on_error(storage: SqliteStorage) -> None:
+async def test_write_rolls_back_on_error(sqlite_storage: SqliteStorage) -> None:
+    """SQLite's own transaction() helper (the contract's atomicity is tested on both backends
+    by test_create_project_is_atomic)."""
+    storage = sqlite_storage
     project = await new_project(storage)
     with pytest.raises(RuntimeError):
         async with storage.transaction() as db:
@@ -181,15 +196,12 @@ async def test_delete_user(storage: SqliteStorage) -> None:
     assert await storage.list_members(co_owned.id) == [(EDITOR, Role.OWNER)]
     assert (await storage.get_batch(saved.batch_id)).user_id == FORGOTTEN_USER_ID
     assert len(await storage.get_values(shared.id)) == 1
-    async with storage.reading() as db:
-        for table, column in (("members", "user_id"), ("reminders", "user_id"),
-                              ("invites", "created_by"), ("batches", "user_id")):
-            async with db.execute(f"SELECT COUNT(*) FROM {table} WHERE {column} = ?",
-                                  (OWNER,)) as cursor:
-                assert (await cursor.fetchone())[0] == 0, table
-        async with db.execute("SELECT COUNT(*) FROM entries WHERE project_id = ?",
-                              (alone.id,)) as cursor:
-            assert (await cursor.fetchone())[0] == 0
+    for table, column in (("members", "user_id"), ("reminders", "user_id"),
+                          ("invites", "created_by"), ("batches", "user_id")):
+        assert await run_sql(storage, f"SELECT COUNT(*) FROM {table} WHERE {column} = ?",
+                             OWNER) == [(0,)], table
+    assert await run_sql(storage, "SELECT COUNT(*) FROM entries WHERE project_id = ?",
+                         alone.id) == [(0,)]
     assert await storage.delete_user(OWNER) == []
 
 
@@ -211,12 +223,11 @@ async def test_create_and_get_project(storage: SqliteStorage) -> None:
 
 async def test_create_project_is_atomic(storage: SqliteStorage) -> None:
     broken = ProjectKpi("reach", direction=None)  # type: ignore[arg-type]  # NOT NULL fails
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(integrity_errors()):
         await storage.create_project(OWNER, "x", "g", "UTC", "ru", [ProjectKpi("a"), broken])
     assert await storage.list_memberships(OWNER) == []
     assert await storage.get_user(OWNER) is None
-    async with storage.reading() as db, db.execute("SELECT COUNT(*) FROM projects") as cursor:
-        assert (await cursor.fetchone())[0] == 0
+    assert await run_sql(storage, "SELECT COUNT(*) FROM projects") == [(0,)]
 
 
 async def test_project_settings(storage: SqliteStorage) -> None:
@@ -280,12 +291,10 @@ async def test_delete_project_cascades(storage: SqliteStorage) -> None:
 
     assert await storage.get_project(project.id) is None
     assert (await storage.get_user(EDITOR)).active_project_id is None
-    async with storage.reading() as db:
-        for table in ("members", "project_kpis", "batches", "entries", "weekly_values",
-                      "invites", "alert_thresholds", "digests", "reminders"):
-            async with db.execute(f"SELECT COUNT(*) FROM {table} WHERE project_id = ?",
-                                  (project.id,)) as cursor:
-                assert (await cursor.fetchone())[0] == 0, table
+    for table in ("members", "project_kpis", "batches", "entries", "weekly_values",
+                  "invites", "alert_thresholds", "digests", "reminders"):
+        assert await run_sql(storage, f"SELECT COUNT(*) FROM {table} WHERE project_id = ?",
+                             project.id) == [(0,)], table
     assert len(await storage.get_values(other.id)) == 1
     # update_id uniqueness is per project: a new project can reuse ids freely
     again = await new_project(storage)
@@ -367,11 +376,10 @@ async def test_replace_keeps_history_and_undo_restores(storage: SqliteStorage) -
         NewValue(W1, "reach", 1500), NewValue(W1, "leads", 7)])
     assert second.replaced == {(W1, "reach"): 1000.0, (W1, "leads"): None}
     assert await values_of(storage, project.id) == {(W1, "reach"): 1500, (W1, "leads"): 7}
-    async with storage.reading() as db, db.execute(
+    assert await run_sql(
+        storage,
         "SELECT batch_id, value, previous_value FROM entries WHERE metric = 'reach' ORDER BY id",
-    ) as cursor:
-        assert await cursor.fetchall() == [(first.batch_id, 1000.0, None),
-                                           (second.batch_id, 1500.0, 1000.0)]
+    ) == [(first.batch_id, 1000.0, None), (second.batch_id, 1500.0, 1000.0)]
 
     undone = await storage.undo_last_batch(project.id)
     assert undone is not None and undone.id == second.batch_id and undone.undone
@@ -596,17 +604,15 @@ async def test_claim_and_finish_digest(storage: SqliteStorage) -> None:
     assert not await storage.claim_digest(project.id, week)
     await storage.finish_digest(project.id, week, sent=False)  # a sent digest stays sent
     assert await storage.due_projects(now) == []
-    async with storage.reading() as db, db.execute(
-            "SELECT status, sent_at IS NOT NULL FROM digests") as cursor:
-        assert await cursor.fetchall() == [("sent", 1)]
+    assert await run_sql(storage, "SELECT status, sent_at IS NOT NULL FROM digests") == [
+        ("sent", 1)]
 
 
 async def test_abandoned_digest_claim_is_retried(storage: SqliteStorage) -> None:
     project = await scheduled(storage, "UTC", 0, time(0, 0))
     week = date(2026, 11, 23)
     assert await storage.claim_digest(project.id, week)
-    async with storage.transaction() as db:
-        await db.execute("UPDATE digests SET claimed_at = '2026-11-23T00:30:00+00:00'")
+    await run_sql(storage, "UPDATE digests SET claimed_at = '2026-11-23T00:30:00+00:00'")
     fresh = datetime(2026, 11, 23, 0, 30, tzinfo=UTC) + STALE_DIGEST_CLAIM - timedelta(minutes=1)
     assert await storage.due_projects(fresh) == []
     stale = fresh + timedelta(minutes=2)
@@ -676,8 +682,7 @@ async def test_load_context_membership(storage: SqliteStorage) -> None:
     await storage.set_active_project(EDITOR, project.id)
     assert ((await storage.load_context(EDITOR))[1]).role is Role.EDITOR
     # removed from the project while it was active (row kept by hand to test the check)
-    async with storage.transaction() as db:
-        await db.execute("DELETE FROM members WHERE user_id = ?", (EDITOR,))
+    await run_sql(storage, "DELETE FROM members WHERE user_id = ?", EDITOR)
     assert (await storage.get_user(EDITOR)).active_project_id == project.id
     assert (await storage.load_context(EDITOR))[1] is None
 
@@ -718,3 +723,14 @@ async def test_create_project_is_idempotent_per_update(storage: SqliteStorage) -
                                          update_id=78)
     plain = await storage.create_project(OWNER, "Кофейня", "leads", "UTC", "ru", kpis)
     assert len({first.id, other.id, plain.id}) == 3
+
+
+async def test_one_update_is_looked_up_in_the_journal_and_the_database_answers_a_ping(
+        storage: SqliteStorage) -> None:
+    await storage.ping()
+    assert not await storage.update_was_handled(501)
+    await storage.mark_update_handled(501)
+    assert await storage.update_was_handled(501)
+    assert not await storage.update_was_handled(502)
+    await storage.forget_updates_below(502)
+    assert not await storage.update_was_handled(501)

@@ -10,13 +10,26 @@ import pytest
 
 from storage.models import FormulaKpi, ProjectKpi
 from storage.sqlite import FORGOTTEN_USER_ID, SqliteStorage
+from tests.pg import StorageFactory
 
 W1, W2, W3 = date(2026, 11, 2), date(2026, 11, 9), date(2026, 11, 16)
 OWNER, EDITOR = 100, 200
 
 
 @pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[SqliteStorage]:
+async def storage(storage_factory: StorageFactory) -> AsyncIterator[SqliteStorage]:
+    """The contract's tests run on both backends (tests/pg.py)."""
+    db = storage_factory()
+    await db.connect()
+    try:
+        yield db
+    finally:
+        await db.close()
+
+
+@pytest.fixture
+async def sqlite_storage(tmp_path: Path) -> AsyncIterator[SqliteStorage]:
+    """For the tests of SQLite's own mechanics (pragmas, its connection and lock)."""
     db = SqliteStorage(tmp_path / "test.db")
     await db.connect()
     try:
