@@ -20,4 +20,4 @@ async def botapi() -> AsyncIterator[TelegramFake]:
 # ----------------------------------------------------------------------------
 
 # Storage backends (SQLite and PostgreSQL) for the storage suites: see tests/pg.py.
-from tests.pg import pg_url, storage_factory  # noqa: E402, F401
+from tests.pg import pg_url, storage, storage_factory  # noqa: E402, F401

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -100,6 +100,18 @@ async def storage_factory(request: pytest.FixtureRequest,
     url = request.getfixturevalue("pg_url")
     await empty_pg_database(url)
     return lambda: PostgresStorage(url)
+
+
+@pytest.fixture
+async def storage(storage_factory: StorageFactory) -> AsyncIterator[Storage]:
+    """A connected storage on each backend: the contract's tests run on both. Suites that test
+    one backend's own mechanics define a `storage` fixture of their own."""
+    db = storage_factory()
+    await db.connect()
+    try:
+        yield db
+    finally:
+        await db.close()
 
 
 async def run_sql(storage: Storage, query: str, *params: object) -> list[tuple]:

@@ -2,24 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date
-
-import pytest
 
 from storage.models import ProjectKpi
 from storage.sqlite import SqliteStorage
-from tests.pg import StorageFactory
-
-
-@pytest.fixture
-async def storage(storage_factory: StorageFactory) -> AsyncIterator[SqliteStorage]:
-    store = storage_factory()
-    await store.connect()
-    try:
-        yield store
-    finally:
-        await store.close()
 
 
 async def test_ack_is_set_replaced_cleared_and_per_project(storage: SqliteStorage) -> None:

@@ -28,7 +28,7 @@ from storage.sqlite import (
     parse_timezone,
 )
 from storage.url import DatabaseUrlError, is_memory, sqlite_path_from_url
-from tests.pg import StorageFactory, integrity_errors, run_sql
+from tests.pg import integrity_errors, run_sql
 
 W1 = date(2026, 11, 2)
 W2 = date(2026, 11, 9)
@@ -38,17 +38,6 @@ EDITOR = 200
 VIEWER = 300
 STRANGER = 400
 MSG = BatchSource.MESSAGE
-
-
-@pytest.fixture
-async def storage(storage_factory: StorageFactory) -> AsyncIterator[SqliteStorage]:
-    """The contract's tests run on both backends (tests/pg.py)."""
-    db = storage_factory()
-    await db.connect()
-    try:
-        yield db
-    finally:
-        await db.close()
 
 
 @pytest.fixture

@@ -10,21 +10,9 @@ import pytest
 
 from storage.models import FormulaKpi, ProjectKpi
 from storage.sqlite import FORGOTTEN_USER_ID, SqliteStorage
-from tests.pg import StorageFactory
 
 W1, W2, W3 = date(2026, 11, 2), date(2026, 11, 9), date(2026, 11, 16)
 OWNER, EDITOR = 100, 200
-
-
-@pytest.fixture
-async def storage(storage_factory: StorageFactory) -> AsyncIterator[SqliteStorage]:
-    """The contract's tests run on both backends (tests/pg.py)."""
-    db = storage_factory()
-    await db.connect()
-    try:
-        yield db
-    finally:
-        await db.close()
 
 
 @pytest.fixture
