@@ -11,7 +11,16 @@ import pytest
 
 from storage.postgres import PostgresStorage
 from tests.botapi.fake import TelegramFake
-from tests.e2e import test_alert_acks, test_digests, test_experiments, test_teams
+from tests.e2e import (
+    test_alert_acks,
+    test_channel,
+    test_digests,
+    test_errors,
+    test_experiments,
+    test_files,
+    test_security,
+    test_teams,
+)
 from tests.e2e.app import App, running_app
 from tests.pg import BACKENDS, empty_pg_database
 
@@ -27,7 +36,8 @@ async def app(botapi: TelegramFake, tmp_path, pg_url: str) -> AsyncIterator[App]
         yield running
 
 
-for _module in (test_digests, test_teams, test_experiments, test_alert_acks):
+for _module in (test_digests, test_teams, test_experiments, test_alert_acks, test_channel,
+                test_errors, test_files, test_security):
     for _name, _test in vars(_module).items():
         if _name.startswith("test_") and "app" in inspect.signature(_test).parameters:
             globals()[f"{_name}__{_module.__name__.rsplit('.', 1)[1]}"] = _test
