@@ -14,6 +14,7 @@ import os
 import secrets
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -117,9 +118,11 @@ async def storage(storage_factory: StorageFactory) -> AsyncIterator[Storage]:
 async def run_sql(storage: Storage, query: str, *params: object) -> list[tuple]:
     """Run one statement with `?` placeholders on either backend, in its own transaction, for
     tests that look at (or tamper with) rows directly; the rows as tuples."""
-    from storage.sqlite import SqliteStorage
+    from storage.sqlite import SqliteStorage, to_db_datetime
 
-    if isinstance(storage, SqliteStorage):
+    if isinstance(storage, SqliteStorage):  # stored as the SQLite backend writes them
+        params = tuple(to_db_datetime(p) if isinstance(p, datetime) else
+                       p.isoformat() if isinstance(p, date) else p for p in params)
         async with storage.transaction() as db, db.execute(query, params) as cursor:
             return [tuple(row) for row in await cursor.fetchall()]
     parts = query.split("?")

@@ -18,7 +18,7 @@ from bot.factory import create_bot, create_dispatcher
 from bot.reminder_job import ReminderJob
 from bot.rendering import Renderer
 from storage import open_storage
-from storage.fsm import SqliteFsmStorage
+from storage.fsm import open_fsm_storage
 from storage.sqlite import SqliteStorage
 from tests.botapi.fake import TelegramFake
 from tests.botapi.harness import run_bot
@@ -36,16 +36,19 @@ class App:
 @contextlib.asynccontextmanager
 async def running_app(fake: TelegramFake, db_path: Path, *, default_language: str = "ru",
                       throttle_seconds: float = 0.0,
-                      raise_handler_errors: bool = True) -> AsyncIterator[App]:
+                      raise_handler_errors: bool = True,
+                      database_url: str | None = None) -> AsyncIterator[App]:
+    """The bot on the SQLite file `db_path`, or on `database_url` when given (PostgreSQL)."""
     settings = Settings(bot_token=fake.token, telegram_api_url=fake.url,
-                        database_url=f"sqlite:///{db_path}", default_language=default_language)
+                        database_url=database_url or f"sqlite:///{db_path}",
+                        default_language=default_language)
     storage = open_storage(settings.database_url)
     await storage.connect()
     # One worker thread renders, as one worker process does in production: figures are
     # reused per worker, never shared between two at once.
     executor = ThreadPoolExecutor(max_workers=1)
     renderer = Renderer(executor=executor)
-    dispatcher = create_dispatcher(settings, storage, SqliteFsmStorage(storage),
+    dispatcher = create_dispatcher(settings, storage, open_fsm_storage(storage),
                                    throttle_seconds=throttle_seconds, renderer=renderer)
     try:
         # The production Bot (create_bot: HTML by default, bounded retries of replies).

@@ -16,6 +16,7 @@ from storage.models import BatchSource, NewValue, Project, ProjectKpi
 from tests.botapi.client import TgUser
 from tests.botapi.fake import TelegramFake
 from tests.e2e.app import App, running_app
+from tests.pg import run_sql
 
 OWNER = 1001
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -37,8 +38,8 @@ async def make_project(app: App, owner: int = OWNER, *, name: str = "Кофей�
          ProjectKpi("leads", position=2)])
     # Projects are created "now" (real time) but tests travel to November 2026: pretend the
     # project has existed for a while, or its first scheduled digest would be skipped.
-    await app.storage._write("UPDATE projects SET created_at = ? WHERE id = ?",
-                             (CREATED.isoformat(), project.id))
+    await run_sql(app.storage, "UPDATE projects SET created_at = ? WHERE id = ?",
+                  CREATED, project.id)
     project = await app.storage.get_project(project.id)
     if this_week is not None and weeks:
         await save_weeks(app, project, this_week, weeks, reach_drop=reach_drop)
@@ -249,7 +250,7 @@ async def test_a_digest_abandoned_mid_send_goes_out_after_restart(
     async with running_app(botapi, db) as app:
         assert await app.delivery.deliver_due(MSK_DUE + timedelta(minutes=5)) == 0
         # Two hours later (claims are stale after one hour)
-        await app.storage._write("UPDATE digests SET claimed_at = ?", (MSK_DUE.isoformat(),))
+        await run_sql(app.storage, "UPDATE digests SET claimed_at = ?", MSK_DUE)
         assert await app.delivery.deliver_due(MSK_DUE + timedelta(hours=2)) == 1
     assert len(photos_to(botapi, OWNER)) == 1
 

@@ -19,6 +19,7 @@ from tests.botapi.fake import TelegramFake
 from tests.e2e.app import App
 from tests.e2e.conftest import onboard
 from tests.e2e.dbstate import snapshot as rows_of
+from tests.pg import run_sql
 
 OWNER, VIEWER = 1001, 3003
 TABLES = ("batches", "entries", "weekly_values", "project_kpis")
@@ -37,10 +38,8 @@ async def snapshot(storage: SqliteStorage) -> dict[str, list[Any]]:
 
 
 async def batch_count(storage: SqliteStorage, project_id: int) -> int:
-    async with storage.reading() as db, db.execute(
-            "SELECT count(*) FROM batches WHERE project_id = ? AND source = ?",
-            (project_id, BatchSource.IMPORT.value)) as cursor:
-        return (await cursor.fetchone())[0]
+    return (await run_sql(storage, "SELECT count(*) FROM batches WHERE project_id = ? "
+                          "AND source = ?", project_id, BatchSource.IMPORT.value))[0][0]
 
 
 async def stored(app: App, project_id: int) -> dict[tuple[date, str], tuple[float, bool]]:

@@ -31,6 +31,7 @@ from tests.e2e.test_teams import (
     snapshot,
     team,
 )
+from tests.pg import run_sql
 
 MALLORY = 6006
 CSV = b"week_start,reach,leads\n2026-11-02,1000,10\n"
@@ -57,9 +58,8 @@ async def mallory_with_own_project(botapi: TelegramFake) -> TgUser:
 
 
 async def last_batch_id(app: App, project_id: int) -> int:
-    async with app.storage.reading() as db, db.execute(
-            "SELECT MAX(id) FROM batches WHERE project_id = ?", (project_id,)) as cursor:
-        return (await cursor.fetchone())[0]
+    return (await run_sql(app.storage, "SELECT MAX(id) FROM batches WHERE project_id = ?",
+                          project_id))[0][0]
 
 
 async def test_forged_callbacks_from_another_project_change_nothing(

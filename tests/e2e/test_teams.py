@@ -15,6 +15,7 @@ from tests.botapi.fake import TelegramFake, parse_html
 from tests.e2e.app import App
 from tests.e2e.conftest import onboard
 from tests.e2e.dbstate import snapshot as rows_of
+from tests.pg import run_sql
 
 RU = get_translator("ru")
 OWNER, EDITOR, VIEWER, STRANGER = 1001, 2002, 3003, 4004
@@ -70,12 +71,13 @@ async def test_invites_admit_with_their_role_and_members_are_listed_by_name(
     token = await new_invite(anna, "editor")
     invite_text = anna.last_message.text
     assert "7" in invite_text and "редактор" in invite_text
-    async with app.storage.reading() as db, db.execute(
-            "SELECT role, max_uses, uses, expires_at FROM invites WHERE token = ?",
-            (token,)) as cursor:
-        role, max_uses, uses, expires_at = await cursor.fetchone()
+    [(role, max_uses, uses, expires_at)] = await run_sql(
+        app.storage, "SELECT role, max_uses, uses, expires_at FROM invites WHERE token = ?",
+        token)
     assert (role, max_uses, uses) == ("editor", 1, 0)
-    left = datetime.fromisoformat(expires_at) - datetime.now(UTC)
+    if isinstance(expires_at, str):  # SQLite keeps ISO text, PostgreSQL a timestamptz
+        expires_at = datetime.fromisoformat(expires_at)
+    left = expires_at - datetime.now(UTC)
     assert timedelta(days=6, hours=23) < left <= timedelta(days=7)
     assert len(token) >= 16  # random, not guessable
 
@@ -234,11 +236,9 @@ async def test_forget_deletes_my_data_after_confirmation(botapi: TelegramFake, a
     assert await app.storage.get_project(bob_project) is None
     assert await app.storage.get_membership(EDITOR, project_id) is None
     assert [uid for uid, _ in await app.storage.list_members(project_id)] == [OWNER, VIEWER]
-    async with app.storage.reading() as db:
-        async with db.execute("SELECT COUNT(*) FROM users WHERE id = ?", (EDITOR,)) as cursor:
-            assert (await cursor.fetchone())[0] == 0
-        async with db.execute("SELECT COUNT(*) FROM batches WHERE user_id = ?",
-                              (EDITOR,)) as cursor:
-            assert (await cursor.fetchone())[0] == 0
+    assert await run_sql(app.storage, "SELECT COUNT(*) FROM users WHERE id = ?",
+                         EDITOR) == [(0,)]
+    assert await run_sql(app.storage, "SELECT COUNT(*) FROM batches WHERE user_id = ?",
+                         EDITOR) == [(0,)]
     # the project Bob helped with keeps its numbers
     assert [v.value for v in await app.storage.get_values(project_id)] == [100]
