@@ -5,12 +5,7 @@ collected here too, where `app` is the bot on a fresh PostgreSQL database."""
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator
 
-import pytest
-
-from storage.postgres import PostgresStorage
-from tests.botapi.fake import TelegramFake
 from tests.e2e import (
     test_alert_acks,
     test_channel,
@@ -21,20 +16,7 @@ from tests.e2e import (
     test_security,
     test_teams,
 )
-from tests.e2e.app import App, running_app
-from tests.pg import BACKENDS, empty_pg_database
-
-pytestmark = pytest.mark.skipif(
-    "postgresql" not in BACKENDS, reason="SMM_TEST_POSTGRES_URL=off: PostgreSQL left out")
-
-
-@pytest.fixture
-async def app(botapi: TelegramFake, tmp_path, pg_url: str) -> AsyncIterator[App]:
-    await empty_pg_database(pg_url)
-    async with running_app(botapi, tmp_path / "unused.db", database_url=pg_url) as running:
-        assert isinstance(running.storage, PostgresStorage)
-        yield running
-
+from tests.e2e.postgres_app import app, pytestmark  # noqa: F401 — this module's `app`
 
 for _module in (test_digests, test_teams, test_experiments, test_alert_acks, test_channel,
                 test_errors, test_files, test_security):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -13,17 +11,6 @@ from storage.sqlite import FORGOTTEN_USER_ID, SqliteStorage
 
 W1, W2, W3 = date(2026, 11, 2), date(2026, 11, 9), date(2026, 11, 16)
 OWNER, EDITOR = 100, 200
-
-
-@pytest.fixture
-async def sqlite_storage(tmp_path: Path) -> AsyncIterator[SqliteStorage]:
-    """For the tests of SQLite's own mechanics (pragmas, its connection and lock)."""
-    db = SqliteStorage(tmp_path / "test.db")
-    await db.connect()
-    try:
-        yield db
-    finally:
-        await db.close()
 
 
 async def project(storage: SqliteStorage, name: str = "Shop") -> int:
