@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
-from aiogram.fsm.storage.memory import DisabledEventIsolation
+from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisEventIsolation, RedisStorage
 from redis.asyncio import Redis
 
@@ -35,11 +35,7 @@ def dialog_storage(settings: Settings, storage: Storage, redis: Redis | None
     """Dialog state and per-user ordering: in Redis (shared by every instance), else in the
     database with in-process isolation (one instance)."""
     if redis is None:
-        # No cross-update lock without Redis: with aiogram's SimpleEventIsolation here the
-        # crash-redelivery dialog tests (tests/e2e/test_crash.py: /add step, onboarding's last
-        # step) hung intermittently, the next update of the user never handled; not yet
-        # understood, so per-user ordering is Redis-only for now (README, "Scaling out").
-        return open_fsm_storage(storage), DisabledEventIsolation()
+        return open_fsm_storage(storage), SimpleEventIsolation()
     keys = DefaultKeyBuilder(prefix=f"{settings.redis_prefix}:fsm")
     isolation = RedisEventIsolation(redis, key_builder=keys,
                                     lock_kwargs={"timeout": settings.redis_lock_timeout})

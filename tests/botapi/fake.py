@@ -544,6 +544,7 @@ class TelegramFake:
         self.handled_updates: set[int] = set()
         self.handler_errors: list[tuple[int, BaseException]] = []
         self.polling_started = asyncio.Event()
+        self.parked_polls: list[float] = []  # deadlines of long polls waiting for updates
 
         # Webhook delivery (tests/botapi/webhook.py): active after setWebhook.
         self.webhook: WebhookDelivery | None = None
@@ -749,6 +750,11 @@ class TelegramFake:
             raise ValueError(f"unknown fault {error!r}")
         self.faults.append(rule)
         return rule
+
+    def poll_parked(self, for_at_least: float = 3.0) -> bool:
+        """Whether a long poll is waiting here, past the fault checks, for `for_at_least`
+        seconds more: an update pushed now reaches the bot whatever faults are injected."""
+        return any(d - time.monotonic() >= for_at_least for d in self.parked_polls)
 
     def clear_faults(self) -> None:
         self.faults.clear()
@@ -1416,10 +1422,13 @@ class TelegramFake:
             if remaining <= 0:
                 return []
             waiter = self._updates_changed
+            self.parked_polls.append(deadline)
             try:
                 await asyncio.wait_for(waiter.wait(), remaining)
             except TimeoutError:
                 return []
+            finally:
+                self.parked_polls.remove(deadline)
 
     def _confirm_before(self, offset: int) -> None:
         if offset > self.confirmed_offset:
