@@ -48,7 +48,7 @@ def create_dispatcher(settings: Settings, storage: Storage, fsm_storage: BaseSto
     dispatcher.callback_query.middleware(access)
     if throttle:  # off only in tests that are not about throttling
         # In this process unless given one (bot.scaling: shared through Redis).
-        throttling = ThrottlingMiddleware(budget or LocalBudget())
+        throttling = ThrottlingMiddleware(LocalBudget() if budget is None else budget)
         dispatcher.message.middleware(throttling)
         dispatcher.callback_query.middleware(throttling)
     dispatcher.include_routers(*get_routers())

@@ -17,8 +17,8 @@ from redis.asyncio import Redis
 from bot.throttle_budget import DEFAULT_POLICY, Decision, Policy
 
 # KEYS[1]: the user's hash. ARGV: capacity, refill per second, cost, action, cooldown, now
-# ('' for Redis' TIME). Returns {allowed, wait, notify, reason}; numbers as strings (Lua
-# numbers returned to Redis are cut to integers).
+# ('' for Redis' TIME), quiet seconds. Returns {allowed, wait, notify, reason}; numbers as
+# strings (Lua numbers returned to Redis are cut to integers).
 _TAKE = """
 local key = KEYS[1]
 local capacity = tonumber(ARGV[1])
@@ -26,6 +26,7 @@ local rate = tonumber(ARGV[2])
 local cost = tonumber(ARGV[3])
 local cd_field = 'cd:' .. ARGV[4]
 local cooldown = tonumber(ARGV[5])
+local quiet_seconds = tonumber(ARGV[7])
 local now
 if ARGV[6] ~= '' then
   now = tonumber(ARGV[6])
@@ -57,7 +58,7 @@ if allowed == 1 then
   end
 elseif quiet == nil or now >= quiet then
   notify = 1
-  quiet = now + wait
+  quiet = now + math.min(wait, quiet_seconds)
   redis.call('HSET', key, 'quiet', f(quiet))
 end
 redis.call('HSET', key, 'tokens', f(tokens), 'ts', f(updated))
@@ -89,6 +90,7 @@ class RedisBudget:
         allowed, wait, notify, reason = await self._script(
             keys=[f"{self._prefix}:{user_id}"],
             args=[repr(self.policy.capacity), repr(self.policy.refill_per_second),
-                  repr(cost.tokens), action, repr(cost.cooldown), now])
+                  repr(cost.tokens), action, repr(cost.cooldown), now,
+                  repr(self.policy.quiet_seconds)])
         return Decision(bool(allowed), float(wait), bool(notify),
                         reason.decode() if isinstance(reason, bytes) else str(reason))

@@ -7,11 +7,11 @@ cooldown, the previous run is `cooldown` s ago); otherwise it is refused with th
 which it would go through. So normal work — five files sent at once, an export right after a
 correction — fits in the bucket, and only a flood runs it dry.
 
-A refusal also says whether to tell the user: the first refusal of a streak does, the ones
-that follow within the wait it announced do not (a flood of 50 files gets one "not so fast",
-not 50). `decide` is the rule, pure; `LocalBudget` keeps the states in this process (one
-instance); `bot.redis_throttle.RedisBudget` runs the same rule in Redis, shared by every
-instance.
+A refusal also says whether to tell the user: the first refusal of a burst does, the ones
+that follow within `quiet_seconds` (and the wait it announced) do not — a flood of 50 files
+gets one "not so fast", not 50, while a retry a few seconds later is answered again.
+`decide` is the rule, pure; `LocalBudget` keeps the states in this process (one instance);
+`bot.redis_throttle.RedisBudget` runs the same rule in Redis, shared by every instance.
 """
 
 from __future__ import annotations
@@ -33,6 +33,9 @@ class Policy:
     capacity: float
     refill_per_second: float
     costs: Mapping[str, Cost]
+    # After a refusal is announced, the next ones are dropped silently for at most this long
+    # (or until the announced wait is over): Telegram delivers a burst within about a second.
+    quiet_seconds: float = 2.0
 
     def cost(self, action: str) -> Cost:
         # An action nobody priced is still limited: it costs one token.
@@ -89,7 +92,7 @@ def decide(policy: Policy, state: BucketState, action: str, now: float
         return (replace(state, tokens=tokens - cost.tokens, updated=updated,
                         cooldowns=cooldowns), Decision(True))
     notify = now >= state.quiet_until
-    quiet_until = now + wait if notify else state.quiet_until
+    quiet_until = now + min(wait, policy.quiet_seconds) if notify else state.quiet_until
     return (replace(state, tokens=tokens, updated=updated, quiet_until=quiet_until),
             Decision(False, wait, notify, reason))
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aiogram import Bot
+from aiogram.fsm.storage.base import BaseEventIsolation
 
 from bot.commands import register_commands
 from bot.config import Settings
@@ -37,6 +38,7 @@ class App:
 @contextlib.asynccontextmanager
 async def running_app(fake: TelegramFake, db_path: Path, *, default_language: str = "ru",
                       budget: UserBudget | None = None,
+                      events_isolation: BaseEventIsolation | None = None,
                       raise_handler_errors: bool = True,
                       database_url: str | None = None) -> AsyncIterator[App]:
     """The bot on the SQLite file `db_path`, or on `database_url` when given (PostgreSQL).
@@ -52,6 +54,7 @@ async def running_app(fake: TelegramFake, db_path: Path, *, default_language: st
     renderer = Renderer(executor=executor)
     dispatcher = create_dispatcher(settings, storage, open_fsm_storage(storage),
                                    budget=budget, throttle=budget is not None,
+                                   events_isolation=events_isolation,
                                    renderer=renderer)
     try:
         # The production Bot (create_bot: HTML by default, bounded retries of replies).

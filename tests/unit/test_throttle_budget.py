@@ -85,6 +85,18 @@ async def test_only_the_first_refusal_of_a_streak_is_announced(clock: Clock):
     assert not refused.allowed and refused.notify
 
 
+async def test_a_retry_after_the_quiet_spell_is_answered_again(clock: Clock):
+    budget = LocalBudget(POLICY, clock)
+    await budget.take(1, "report")
+    clock.now += 1.0
+    assert (await budget.take(1, "report")).notify  # "try again in 9 s"
+    clock.now += 1.0
+    assert not (await budget.take(1, "report")).notify  # same burst
+    clock.now += POLICY.quiet_seconds
+    retry = await budget.take(1, "report")  # a retry too early: told again, with the rest
+    assert not retry.allowed and retry.notify and retry.wait == pytest.approx(6.0)
+
+
 async def test_refused_attempts_take_nothing(clock: Clock):
     budget = LocalBudget(POLICY, clock)
     for _ in range(5):
