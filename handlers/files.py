@@ -85,7 +85,10 @@ async def upload(message: Message, state: FSMContext, t: Translator, storage: St
         sent = await message.answer(preview_text(plan, filename, t),
                                     reply_markup=confirm_keyboard(t))
         # Several files sent at once are each previewed and each confirmed on its own: the
-        # pending rows are kept per preview message (the newest MAX_PENDING).
+        # pending rows are kept per preview message (the newest MAX_PENDING). Not one combined
+        # preview: Telegram says nothing about how many files are coming, so combining would
+        # mean waiting for more, and a preview per file names that file's own problems and
+        # lets one bad file be cancelled without the others.
         pending = pending_previews(await state.get_data())
         # The upload's update_id keys the batch: however often this preview is confirmed (a
         # redelivery after a crash, a double tap), its rows are saved once.
