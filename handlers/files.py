@@ -51,6 +51,7 @@ TEMPLATE_WEEKS = 4
 PREVIEW_LINES = 5  # skipped rows and replaced values listed one by one, then "and N more"
 MAX_SKIPPED_COLUMNS = 12
 MAX_PENDING = 10  # previews awaiting Confirm per user; older ones go stale
+MAX_PENDING_VALUES = 20_000  # values held by them together
 # Unused locks go away by themselves (weak values): memory stays bounded.
 _PENDING_LOCKS: weakref.WeakValueDictionary[tuple[int, int], asyncio.Lock] = (
     weakref.WeakValueDictionary())
@@ -96,7 +97,7 @@ async def upload(message: Message, state: FSMContext, t: Translator, storage: St
                                          "filename": filename,
                                          "import_key": event_update.update_id}
         await state.set_state(ImportPreview.confirm)
-        await state.set_data({"pending": dict(list(pending.items())[-MAX_PENDING:])})
+        await state.set_data({"pending": keep_newest(pending)})
 
 
 def preview_text(plan: ImportPlan, filename: str, t: Translator) -> str:
@@ -213,6 +214,19 @@ async def cancel(query: CallbackQuery, state: FSMContext, t: Translator) -> None
         await _forget_preview(state, pending, str(query.message.message_id))
     await remove_buttons(query.message)
     await query.message.answer(t("import-cancelled"))
+
+
+def keep_newest(pending: dict[str, dict]) -> dict[str, dict]:
+    """The newest previews that fit MAX_PENDING and MAX_PENDING_VALUES (the newest always):
+    the dialog state stays small however many files come."""
+    kept: list[tuple[str, dict]] = []
+    values = 0
+    for preview_id, item in reversed(pending.items()):
+        values += len(item["rows"])
+        if kept and (len(kept) >= MAX_PENDING or values > MAX_PENDING_VALUES):
+            break
+        kept.append((preview_id, item))
+    return dict(reversed(kept))
 
 
 def pending_previews(data: dict) -> dict[str, dict]:
