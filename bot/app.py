@@ -36,7 +36,13 @@ from bot.heap import settle_heap
 from bot.polling import Poller
 from bot.reminder_job import ReminderJob
 from bot.rendering import Renderer
-from bot.scaling import connect_redis, dialog_storage, send_limiter, update_source
+from bot.scaling import (
+    connect_redis,
+    dialog_storage,
+    send_limiter,
+    throttle_budget,
+    update_source,
+)
 from bot.scheduler import create_scheduler
 from bot.webhook import RouteHook, WebhookServer
 from storage import open_storage
@@ -65,6 +71,7 @@ async def run(settings: Settings, *, extra_routes: Sequence[RouteHook] = ()) -> 
     scheduler = create_scheduler(delivery, reminders)
     dispatcher = create_dispatcher(settings, storage, fsm_storage, renderer=renderer,
                                    delivery=delivery, events_isolation=isolation,
+                                   budget=throttle_budget(settings, redis),
                                    once_per_update=settings.webhook_mode)
     dispatcher.workflow_data["scheduler"] = scheduler
     dispatcher.startup.register(on_startup)

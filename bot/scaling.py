@@ -1,6 +1,6 @@
 """The parts that change when several instances run: Redis-backed dialog state, per-user event
-isolation and send limiter when REDIS_URL is set, in-process ones otherwise; the webhook server
-when WEBHOOK_URL is set, long polling otherwise."""
+isolation, send limiter and throttle budget when REDIS_URL is set, in-process ones otherwise;
+the webhook server when WEBHOOK_URL is set, long polling otherwise."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from bot.config import Settings
 from bot.delivery import RateLimiter, SendLimiter
 from bot.polling import Poller
 from bot.redis_limiter import RedisRateLimiter
+from bot.redis_throttle import RedisBudget
+from bot.throttle_budget import LocalBudget, UserBudget
 from bot.webhook import WEBHOOK_PATH, RouteHook, WebhookServer, build_web_app
 from storage.base import Storage
 from storage.fsm import open_fsm_storage
@@ -44,6 +46,11 @@ def dialog_storage(settings: Settings, storage: Storage, redis: Redis | None
 
 def send_limiter(settings: Settings, redis: Redis | None) -> SendLimiter:
     return RateLimiter() if redis is None else RedisRateLimiter(redis, settings.redis_prefix)
+
+
+def throttle_budget(settings: Settings, redis: Redis | None) -> UserBudget:
+    """Each user's budget of costly actions: one per user across all instances with Redis."""
+    return LocalBudget() if redis is None else RedisBudget(redis, settings.redis_prefix)
 
 
 async def update_source(settings: Settings, dispatcher: Dispatcher, bot: Bot, storage: Storage,

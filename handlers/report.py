@@ -55,7 +55,7 @@ def monthly_keyboard(project_id: int, t: Translator) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-@router.callback_query(MonthlyCb.filter(), flags={"expensive": "report"})
+@router.callback_query(MonthlyCb.filter(), flags={"expensive": "monthly"})
 async def monthly(query: CallbackQuery, callback_data: MonthlyCb, t: Translator,
                   storage: Storage) -> None:
     if not await permitted(query, storage, t, query.from_user.id, callback_data.project_id,

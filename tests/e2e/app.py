@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aiogram import Bot
+from aiogram.fsm.storage.base import BaseEventIsolation
 
 from bot.commands import register_commands
 from bot.config import Settings
@@ -17,6 +18,7 @@ from bot.digest_job import DigestDelivery
 from bot.factory import create_bot, create_dispatcher
 from bot.reminder_job import ReminderJob
 from bot.rendering import Renderer
+from bot.throttle_budget import UserBudget
 from storage import open_storage
 from storage.fsm import open_fsm_storage
 from storage.sqlite import SqliteStorage
@@ -35,10 +37,12 @@ class App:
 
 @contextlib.asynccontextmanager
 async def running_app(fake: TelegramFake, db_path: Path, *, default_language: str = "ru",
-                      throttle_seconds: float = 0.0,
+                      budget: UserBudget | None = None,
+                      events_isolation: BaseEventIsolation | None = None,
                       raise_handler_errors: bool = True,
                       database_url: str | None = None) -> AsyncIterator[App]:
-    """The bot on the SQLite file `db_path`, or on `database_url` when given (PostgreSQL)."""
+    """The bot on the SQLite file `db_path`, or on `database_url` when given (PostgreSQL).
+    Costly actions are throttled only with a `budget` (the tests about throttling)."""
     settings = Settings(bot_token=fake.token, telegram_api_url=fake.url,
                         database_url=database_url or f"sqlite:///{db_path}",
                         default_language=default_language)
@@ -49,7 +53,9 @@ async def running_app(fake: TelegramFake, db_path: Path, *, default_language: st
     executor = ThreadPoolExecutor(max_workers=1)
     renderer = Renderer(executor=executor)
     dispatcher = create_dispatcher(settings, storage, open_fsm_storage(storage),
-                                   throttle_seconds=throttle_seconds, renderer=renderer)
+                                   budget=budget, throttle=budget is not None,
+                                   events_isolation=events_isolation,
+                                   renderer=renderer)
     try:
         # The production Bot (create_bot: HTML by default, bounded retries of replies).
         async with run_bot(fake, dispatcher, bot=create_bot(fake.token, fake.url),
