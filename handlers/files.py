@@ -26,6 +26,7 @@ from bot.services.imports import (
     ImportPlan,
     apply_import,
     plan_import,
+    posts_to_state,
     to_state,
 )
 from handlers.buttons import remove_buttons
@@ -38,6 +39,7 @@ from kpi import catalogue
 from kpi.exporting import template_csv, template_xlsx
 from kpi.formatting import format_number
 from kpi.importing import ImportProblem
+from kpi.posts import POST_LAYOUTS
 from kpi.weeks import current_week
 from storage.base import Storage
 from storage.models import Membership
@@ -81,7 +83,8 @@ async def upload(message: Message, state: FSMContext, t: Translator, storage: St
     # The upload's update_id keys the batch: however often this preview is confirmed (a
     # redelivery after a crash, a double tap), its rows are saved once.
     await state.update_data(project_id=project.id, rows=to_state(plan), filename=filename,
-                            preview_id=sent.message_id, import_key=event_update.update_id)
+                            preview_id=sent.message_id, import_key=event_update.update_id,
+                            posts=posts_to_state(plan))
 
 
 def preview_text(plan: ImportPlan, filename: str, t: Translator) -> str:
@@ -118,7 +121,9 @@ def preview_text(plan: ImportPlan, filename: str, t: Translator) -> str:
             lines.append(t("import-summary-more", count=len(result.ignored_rows) - PREVIEW_LINES))
     else:
         lines.append(t("import-summary-no-skipped-rows"))
-    if result.layout == "meta":
+    if result.posts:
+        lines.append(t("posts-import-kept", count=len(result.posts)))
+    if result.layout in POST_LAYOUTS:
         if "reach" in approximate:
             lines.append(t("import-summary-approximate"))
     elif result.daily:
@@ -174,8 +179,12 @@ async def confirm(query: CallbackQuery, state: FSMContext, t: Translator, storag
         await state.clear()
         return
     batch_id = await apply_import(storage, data["project_id"], query.from_user.id, data["rows"],
-                                  key=data.get("import_key", event_update.update_id))
-    await query.message.answer(t("import-saved", count=len(data["rows"])),
+                                  key=data.get("import_key", event_update.update_id),
+                                  posts=data.get("posts"))
+    saved = t("import-saved", count=len(data["rows"]))
+    if data.get("posts"):
+        saved += "\n" + t("posts-import-saved", count=len(data["posts"]))
+    await query.message.answer(saved,
                                reply_markup=undo_keyboard(data["project_id"], batch_id, t))
     await state.clear()
 
