@@ -29,6 +29,14 @@ TITLE_HEADERS = frozenset({"post", "пост", "публикация", "запи
                            "заголовок", "description", "описание", "caption", "подпись",
                            "текст записи", "текст поста", "текст публикации", "post text",
                            "message", "сообщение", "текст сообщения"})
+# Enough on their own to call a table a post list ("description" or "message" may be a note
+# column of a weekly table, so they only name the text of a table known to be one).
+PLAIN_TITLE_HEADERS = frozenset({"post", "пост", "публикация", "запись", "text", "текст",
+                                 "title", "заголовок", "caption", "подпись", "текст записи",
+                                 "текст поста", "текст публикации", "post text"})
+# A table dated by week holds weekly numbers, not posts (unless it has a publication date too).
+WEEK_HEADERS = frozenset({"week_start", "week start", "week", "неделя", "начало недели",
+                          "week starting"})
 LINK_HEADERS = frozenset({"link", "ссылка", "url", "permalink", "ссылка на пост",
                           "ссылка на запись", "ссылка на публикацию", "post link", "post url"})
 ID_HEADERS = frozenset({"post id", "post_id", "id", "id записи", "id поста", "id публикации",
@@ -79,7 +87,8 @@ def detect_layout(names: Sequence[str]) -> str | None:
         return "vk"
     if present & TELEGRAM_MARKERS and present & (TITLE_HEADERS | ID_HEADERS | LINK_HEADERS):
         return "telegram"
-    if present & TITLE_HEADERS:
+    if present & PLAIN_TITLE_HEADERS and (present & POST_DATE_HEADERS
+                                          or not present & WEEK_HEADERS):
         return "posts"
     return None
 

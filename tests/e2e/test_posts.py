@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, timedelta
+from pathlib import Path
 
 import openpyxl
 
@@ -19,6 +20,7 @@ from tests.e2e.conftest import onboard
 
 OWNER, VIEWER, STRANGER = 1001, 3003, 4004
 SAVE_RU, SAVE_EN = "✅ Сохранить", "✅ Save"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "posts"
 
 
 def monday(weeks_ago: int) -> date:
@@ -151,3 +153,30 @@ async def test_export_carries_the_posts(botapi: TelegramFake, app: App) -> None:
     xlsx = await anna.click("📗 То же в XLSX")
     book = openpyxl.load_workbook(io.BytesIO(xlsx[-1].document))
     assert "Posts" in book.sheetnames and book["Posts"].max_row == 5
+
+
+async def test_telegram_post_statistics_in_english(botapi: TelegramFake, app: App) -> None:
+    bob = TgUser(botapi, 2002, "Bob", language_code="en")
+    await onboard(bob, "Cafe channel", goal="💬 Engagement", tz="UTC")
+    project_id = (await app.storage.list_memberships(2002))[0].project.id
+    data = (FIXTURES / "telegram_posts.csv").read_bytes()
+    body = (await bob.upload("telegram_posts.csv", data))[-1].text
+    assert "Telegram post statistics" in body and "4 posts are kept as posts too" in body
+    assert "Posts kept: 4" in (await bob.click(SAVE_EN))[-1].text
+    replies = await bob.send("/posts 2026-W45")
+    listing, html = text_of(replies), html_of(replies)
+    # No reach in the file: ER by views; 129/1610 = 8 % > 81/1450 = 5.6 % > 17/980 = 1.7 %
+    assert "Best first by ER by views" in listing
+    lines = [line for line in listing.splitlines() if line[:2] in ("1.", "2.", "3.")]
+    assert ["views 8%" in lines[0], "views 5.6%" in lines[1], "views 1.7%" in lines[2]] == [
+        True] * 3
+    assert "<b>Live music</b> on Friday & free dessert" in lines[0]  # as written, not bold
+    assert "&lt;b&gt;Live music&lt;/b&gt; on Friday &amp; free dessert" in html
+    assert '<a href="https://t.me/cafe_channel/1023">' in html  # written as t.me/…
+    posts = await app.storage.get_posts(project_id)
+    assert [p.network for p in posts] == ["telegram"] * 4
+
+    replies = await bob.send("/export")
+    posts_file = next(r for r in replies if (r.document_name or "").endswith("-posts.csv"))
+    cells = [c for row in csv.reader(io.StringIO(posts_file.document.decode())) for c in row]
+    assert "'=HYPERLINK(\"http://evil\") new menu" in cells  # never a live formula

@@ -114,9 +114,12 @@ def test_plain_tables_in_russian_and_english_sum_posts_of_one_day() -> None:
 
 
 def test_a_weekly_table_is_still_a_weekly_table() -> None:
-    rows = [["неделя", "охват", "посты"], ["2026-11-02", "1000", "5"]]
-    result = read_import(csv_bytes(rows), "w.csv", today=TODAY)
-    assert result.layout == "wide" and result.posts == []
+    for header in (["неделя", "охват", "посты"], ["неделя", "охват", "текст"],
+                   ["date", "reach", "description"], ["дата", "охват", "сообщение"]):
+        rows = [header, ["2026-11-02", "1000", "5"]]
+        result = read_import(csv_bytes(rows), "w.csv", today=TODAY)
+        assert result.layout == "wide" and result.posts == [], header
+        assert result.values[0].approximate is False
 
 
 def test_exported_posts_read_back_as_a_post_list() -> None:
