@@ -3,12 +3,16 @@ per batch, undone with their batch, gone with their project."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 
+from bot.services.imports import apply_import, plan_import, posts_to_state, to_state
 from storage.base import Storage
 from storage.models import BatchSource, NewPost, NewValue, ProjectKpi
+from tests.pg import run_sql
 
 W1, W2 = date(2026, 11, 2), date(2026, 11, 9)
 OWNER = 100
@@ -85,3 +89,22 @@ async def test_posts_belong_to_their_project(storage: Storage) -> None:
     assert await storage.get_posts(other) == []
     await storage.delete_project(pid)
     assert await storage.get_posts(pid) == []
+
+
+async def test_an_import_confirmed_twice_saves_its_posts_once(storage: Storage) -> None:
+    """The preview's state goes through JSON (FSM storage); a redelivered confirm with the same
+    upload key writes nothing more (bot.services.imports)."""
+    pid = await project(storage)
+    made = await storage.get_project(pid)
+    data = (Path(__file__).resolve().parents[1] / "fixtures" / "posts" / "vk_posts.csv"
+            ).read_bytes()
+    plan = await plan_import(storage, made, data, "vk.csv", date(2026, 11, 25), [])
+    rows, posts = json.loads(json.dumps(to_state(plan))), json.loads(json.dumps(
+        posts_to_state(plan)))
+    first = await apply_import(storage, pid, OWNER, rows, key=77, posts=posts)
+    again = await apply_import(storage, pid, OWNER, rows, key=77, posts=posts)
+    assert again == first
+    stored = await storage.get_posts(pid)
+    assert [(p.key, p.link, p.values) for p in stored] == [
+        (p.key, p.link, p.values) for p in plan.result.posts]
+    assert (await run_sql(storage, "SELECT count(*) FROM posts"))[0][0] == 3
