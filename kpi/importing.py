@@ -59,7 +59,8 @@ class ImportResult:
     weeks: list[date]
     ignored_rows: list[tuple[int, str]]  # (spreadsheet row number, reason code)
     daily: bool
-    # Why each ignored column was skipped: "unknown", "duplicate", "rate_from_daily", "meta_info".
+    # Why each ignored column was skipped: "unknown", "duplicate", "rate_from_daily", "meta_info",
+    # "post_info" (a post list's text, link, id or network: kept with the post).
     column_reasons: dict[str, str] = field(default_factory=dict)
     # Post lists (layouts in kpi.posts.POST_LAYOUTS): each row kept as a post too.
     posts: list[ImportedPost] = field(default_factory=list)
