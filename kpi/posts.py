@@ -43,7 +43,10 @@ ID_HEADERS = frozenset({"post id", "post_id", "id", "id записи", "id по�
                         "message id", "message_id", "id сообщения", "номер сообщения"})
 NETWORK_HEADERS = frozenset({"network", "сеть", "соцсеть", "площадка", "platform", "платформа",
                              "social network"})
-# Columns VK's post statistics have and nothing else does.
+# Columns VK's post statistics have and nothing else does. The English names are the fields of
+# VK's stats.getPostReach (reach_total, reach_subscribers, reach_viral, links, …); the Russian
+# ones the labels of its statistics pages. No real Telegram per-post export was at hand: its
+# columns follow Telegram's own words (views, forwards, reactions, message id).
 VK_MARKERS = frozenset({"id записи", "охват подписчиков", "виральный охват", "рекламный охват",
                         "общий охват", "reach_total", "reach_subscribers", "reach_viral"})
 TELEGRAM_MARKERS = frozenset({"message id", "message_id", "id сообщения", "номер сообщения",
