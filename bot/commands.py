@@ -7,9 +7,9 @@ from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
 
 from bot.i18n import SUPPORTED_LANGUAGES, get_translator
 
-COMMANDS = ("start", "add", "history", "report", "kpis", "projects", "new", "undo", "export",
-            "template", "note", "experiment", "formula", "channel", "schedule", "timezone",
-            "alerts", "members", "language", "help", "cancel", "delete", "forget")
+COMMANDS = ("start", "add", "history", "report", "posts", "kpis", "projects", "new", "undo",
+            "export", "template", "note", "experiment", "formula", "channel", "schedule",
+            "timezone", "alerts", "members", "language", "help", "cancel", "delete", "forget")
 
 
 def bot_commands(lang: str) -> list[BotCommand]:

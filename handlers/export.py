@@ -11,7 +11,15 @@ from bot.access import permitted
 from bot.i18n import Translator
 from handlers.callbacks import ExportCb
 from handlers.filters import PRIVATE
-from kpi.exporting import ExportRow, NoteRow, export_csv, export_notes_csv, export_xlsx
+from kpi.exporting import (
+    ExportRow,
+    NoteRow,
+    PostRow,
+    export_csv,
+    export_notes_csv,
+    export_posts_csv,
+    export_xlsx,
+)
 from storage.base import Storage
 from storage.models import Membership, Project
 
@@ -53,7 +61,9 @@ async def send_export(message: Message, t: Translator, storage: Storage, project
                       value=v.value, approximate=v.approximate) for v in values]
     notes = [NoteRow(project.name, n.week_start, n.text)
              for n in await storage.get_notes(project.id)]
-    data = export_csv(rows) if fmt == "csv" else export_xlsx(rows, notes)
+    posts = [PostRow(project.name, p.network, p.published, p.week_start, p.title, p.link,
+                     p.metrics) for p in await storage.get_posts(project.id)]
+    data = export_csv(rows) if fmt == "csv" else export_xlsx(rows, notes, posts)
     filename = f"{safe_filename(project.name)}-kpi.{fmt}"
     await message.answer_document(
         BufferedInputFile(data, filename=filename),
@@ -63,6 +73,10 @@ async def send_export(message: Message, t: Translator, storage: Storage, project
         await message.answer_document(BufferedInputFile(
             export_notes_csv(notes), filename=f"{safe_filename(project.name)}-notes.csv"),
             caption=t("export-notes-caption", count=len(notes)))
+    if posts and fmt == "csv":  # XLSX carries them on its "Posts" sheet
+        await message.answer_document(BufferedInputFile(
+            export_posts_csv(posts), filename=f"{safe_filename(project.name)}-posts.csv"),
+            caption=t("export-posts-caption", count=len(posts)))
 
 
 def safe_filename(name: str) -> str:

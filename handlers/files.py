@@ -28,6 +28,7 @@ from bot.services.imports import (
     ImportPlan,
     apply_import,
     plan_import,
+    posts_to_state,
     to_state,
 )
 from handlers.buttons import remove_buttons
@@ -40,6 +41,7 @@ from kpi import catalogue
 from kpi.exporting import template_csv, template_xlsx
 from kpi.formatting import format_number
 from kpi.importing import ImportProblem
+from kpi.posts import POST_LAYOUTS
 from kpi.weeks import current_week
 from storage.base import Storage
 from storage.models import Membership
@@ -95,7 +97,8 @@ async def upload(message: Message, state: FSMContext, t: Translator, storage: St
         # redelivery after a crash, a double tap), its rows are saved once.
         pending[str(sent.message_id)] = {"project_id": project.id, "rows": to_state(plan),
                                          "filename": filename,
-                                         "import_key": event_update.update_id}
+                                         "import_key": event_update.update_id,
+                                         "posts": posts_to_state(plan)}
         await state.set_state(ImportPreview.confirm)
         await state.set_data({"pending": keep_newest(pending)})
 
@@ -134,7 +137,9 @@ def preview_text(plan: ImportPlan, filename: str, t: Translator) -> str:
             lines.append(t("import-summary-more", count=len(result.ignored_rows) - PREVIEW_LINES))
     else:
         lines.append(t("import-summary-no-skipped-rows"))
-    if result.layout == "meta":
+    if result.posts:
+        lines.append(t("posts-import-kept", count=len(result.posts)))
+    if result.layout in POST_LAYOUTS:
         if "reach" in approximate:
             lines.append(t("import-summary-approximate"))
     elif result.daily:
@@ -194,10 +199,13 @@ async def confirm(query: CallbackQuery, state: FSMContext, t: Translator, storag
                            "editor"):
             batch_id = await apply_import(storage, item["project_id"], query.from_user.id,
                                           item["rows"],
-                                          key=item.get("import_key", event_update.update_id))
+                                          key=item.get("import_key", event_update.update_id),
+                                          posts=item.get("posts"))
+            saved = t("import-saved", count=len(item["rows"]))
+            if item.get("posts"):
+                saved += "\n" + t("posts-import-saved", count=len(item["posts"]))
             await query.message.answer(
-                t("import-saved", count=len(item["rows"])),
-                reply_markup=undo_keyboard(item["project_id"], batch_id, t))
+                saved, reply_markup=undo_keyboard(item["project_id"], batch_id, t))
         await _forget_preview(state, pending, str(query.message.message_id))
 
 
@@ -222,7 +230,7 @@ def keep_newest(pending: dict[str, dict]) -> dict[str, dict]:
     kept: list[tuple[str, dict]] = []
     values = 0
     for preview_id, item in reversed(pending.items()):
-        values += len(item["rows"])
+        values += len(item["rows"]) + len(item.get("posts") or ())
         if kept and (len(kept) >= MAX_PENDING or values > MAX_PENDING_VALUES):
             break
         kept.append((preview_id, item))

@@ -205,7 +205,7 @@ async def test_meta_business_suite_posts_are_summed_by_week_with_approximate_rea
     assert '"Reach" → Reach (≈ approximate)' in body
     assert '"Likes" → Likes' in body and "(≈ approximate)" not in body.split('"Likes"')[1][:30]
     assert "counted more than once" in body and "Daily rows" not in body
-    assert '"Permalink" (not a metric)' in body and '"Date" (not a metric)' in body
+    assert '"Permalink" (kept with the post)' in body and '"Date" (not a metric)' in body
     await bob.click(SAVE_EN)
     values = await stored(app, project_id)
     assert values[(w2, "reach")] == (3530, True) and values[(w1, "reach")] == (1200, True)
