@@ -19,6 +19,7 @@ from decimal import Decimal
 from kpi import catalogue
 
 HEADER = ("project", "week_start", "metric", "value", "source", "approximate")
+FORMULA_SOURCE = "formula"  # a formula KPI's value: computed on export, skipped on import
 NOTES_HEADER = ("project", "week_start", "note")
 TEMPLATE_DATE_HEADER = {"ru": "неделя", "en": "week_start"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
