@@ -3,6 +3,7 @@ that stays ("still 28 % below the level before W46"), so the digest stops repeat
 
 from __future__ import annotations
 
+import html
 from datetime import date
 
 from aiogram import Router
@@ -66,8 +67,9 @@ def ack_keyboard(project_id: int, shifts: list[tuple[int, str, date]],
                  t: Translator) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for index, key, since in shifts:
-        builder.button(text=t("alerts-ack-button", metric=metric_label(key, t.lang),
-                              week=week_label(since)),
+        # A button label is plain text: the translator's escaping of the name must not show.
+        builder.button(text=html.unescape(t("alerts-ack-button", metric=metric_label(key, t.lang),
+                                            week=week_label(since))),
                        callback_data=AlertAckCb(project_id=project_id, index=index,
                                                 since=since.isoformat()))
     builder.adjust(1)
