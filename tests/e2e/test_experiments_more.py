@@ -7,12 +7,23 @@ import io
 from datetime import timedelta
 
 from kpi.weeks import current_week
-from storage.models import FormulaKpi
+from storage.models import AlertThreshold, FormulaKpi
+from tests.botapi.client import TgUser
 from tests.botapi.fake import TelegramFake
 from tests.e2e.app import App
+from tests.e2e.conftest import onboard
+from tests.e2e.dbstate import snapshot as rows_of
 from tests.e2e.test_experiments import TZ, seed_reach
 from tests.e2e.test_files import SAVE_RU
-from tests.e2e.test_teams import plain, snapshot, team
+from tests.e2e.test_security import alert, forge, mallory_with_own_project
+from tests.e2e.test_teams import TABLES, plain, team
+
+ISSUE_14_TABLES = (*TABLES, "formula_kpis", "notes", "experiments", "alert_acks")
+
+
+async def snapshot(storage) -> dict:
+    """Every row a refused press must leave alone, the tables of issue 14 included."""
+    return await rows_of(storage, ISSUE_14_TABLES)
 
 
 async def test_export_has_formula_rows_that_an_import_skips(botapi: TelegramFake, app: App):
@@ -66,3 +77,117 @@ async def test_alerts_watch_formula_kpis(botapi: TelegramFake, app: App):
     assert "Охват <×2>" in (await app.storage.get_alert_acks(project_id))
     replies = await anna.send("/alerts")
     assert "ниже с W" not in replies[-1].text
+
+
+def answers_of(botapi: TelegramFake, data: str) -> list[int]:
+    return [q.answer_attempts for q in botapi.callback_queries.values() if q.data == data]
+
+
+async def test_formulas_list_direction_unit_delete_and_forged_presses(botapi: TelegramFake,
+                                                                      app: App):
+    _anna, bob, vera, project_id = await team(botapi, app)
+    await app.storage.save_formula_kpi(project_id, FormulaKpi("AOV <₽>", "revenue / orders",
+                                                              "higher_is_better", "₽"))
+    await app.storage.save_formula_kpi(project_id, FormulaKpi("Клики на лид", "клики / лиды"))
+    await app.storage.set_threshold(project_id, AlertThreshold("Клики на лид", 10, 20),
+                                    "Клики на лид")
+
+    replies = await vera.send("/formulas")  # viewers read, without buttons
+    text = replies[-1].text
+    assert "• AOV <₽> = revenue / orders — чем больше, тем лучше, единица: ₽" in text
+    assert "• Клики на лид = клики / лиды" in text and "единица: —" in text
+    assert "<₽>" not in replies[-1].html and not replies[-1].buttons
+
+    replies = await bob.send("/formulas")
+    assert [b.text for row in replies[-1].buttons for b in row] == [
+        "⚙️ AOV <₽>", "⚙️ Клики на лид"]
+    open_data = replies[-1].buttons[1][0].callback_data
+    replies = await bob.click("⚙️ Клики на лид")
+    assert "Клики на лид" in replies[-1].text
+    card = replies[-1]
+    dir_data = card.find_button("чем меньше, тем лучше").callback_data
+    del_data = card.find_button("🗑 Удалить").callback_data
+
+    # Forged presses of these very buttons: a viewer and a stranger are refused, once each.
+    mallory = await mallory_with_own_project(botapi)
+    before = await snapshot(app.storage)
+    for user, reason in ((vera, "access-denied-edit"), (mallory, "access-denied")):
+        for data in (open_data, dir_data, del_data):
+            await forge(user, data)
+            assert alert(user) == plain(reason)
+    assert await snapshot(app.storage) == before
+    assert all(count == [1] * len(count) for count in
+               (answers_of(botapi, d) for d in (open_data, dir_data, del_data)))
+
+    replies = await bob.click("чем меньше, тем лучше", card)
+    assert "✓ чем меньше, тем лучше" in [b.text for row in replies[-1].buttons for b in row]
+    await bob.click("✏️ Единица", card)
+    replies = await bob.send("очень длинная")
+    assert replies[-1].text == plain("formula-bad-unit", limit=8)
+    replies = await bob.send("шт")
+    assert "Единица Клики на лид теперь: шт" in replies[-1].text
+    kpi = (await app.storage.get_formula_kpis(project_id))[1]
+    assert (kpi.name, kpi.direction, kpi.unit) == ("Клики на лид", "lower_is_better", "шт")
+
+    replies = await bob.click("🗑 Удалить", card)
+    assert "удалён" in replies[-1].text
+    assert [k.name for k in await app.storage.get_formula_kpis(project_id)] == ["AOV <₽>"]
+    assert [th.metric for th in await app.storage.get_thresholds(project_id)] == []
+    # The old list's button now names a place that holds nothing: stale, not another formula.
+    await forge(bob, open_data)
+    assert alert(bob) == plain("stale-button")
+
+
+async def test_formulas_from_the_kpis_screen_in_english(botapi: TelegramFake, app: App):
+    bob = TgUser(botapi, 2002, "Bob", language_code="en")
+    await onboard(bob, "Shop", goal="💰 Sales", tz="UTC")
+    project_id = (await app.storage.list_memberships(2002))[0].project.id
+    await bob.send("/kpis")
+    replies = await bob.click("🧮 My formula KPIs")
+    assert "has no formula KPIs yet" in replies[-1].text
+    await app.storage.save_formula_kpi(project_id, FormulaKpi("AOV", "revenue / orders"))
+    replies = await bob.click("🧮 My formula KPIs")
+    assert "• AOV = revenue / orders — higher is better, unit: —" in replies[-1].text
+
+
+async def test_notes_lists_and_deletes_notes_and_experiments(botapi: TelegramFake, app: App):
+    anna, bob, vera, project_id = await team(botapi, app)
+    await bob.send("/note запустили <рилсы>")
+    await bob.send("/experiment Рилсы → охват вверх")
+    replies = await vera.send("/notes")
+    text = replies[-1].text
+    assert "запустили <рилсы>" in text and "Рилсы (Охват ↑" in text
+    assert "<рилсы>" not in replies[-1].html and not replies[-1].buttons
+
+    replies = await anna.send("/notes")
+    listing = replies[-1]
+    labels = [b.text for row in listing.buttons for b in row]
+    assert labels == ["🗑 📝 запустили <рилсы>", "🗑 🧪 Рилсы"]
+    note_data = listing.buttons[0][0].callback_data
+    mallory = await mallory_with_own_project(botapi)
+    before = await snapshot(app.storage)
+    for user, reason in ((vera, "access-denied-edit"), (mallory, "access-denied")):
+        await forge(user, note_data)
+        assert alert(user) == plain(reason)
+    assert await snapshot(app.storage) == before
+    assert answers_of(botapi, note_data) == [1, 1]
+
+    replies = await anna.click("🗑 📝 запустили <рилсы>", listing)
+    assert alert(anna) == plain("notes-deleted-note")
+    assert await app.storage.get_notes(project_id) == []
+    assert [b.text for row in replies[-1].buttons for b in row] == ["🗑 🧪 Рилсы"]
+    await forge(anna, note_data)  # the same note again: already gone
+    assert alert(anna) == plain("stale-button")
+    await anna.click("🗑 🧪 Рилсы")
+    assert await app.storage.get_experiments(project_id) == []
+    replies = await anna.send("/notes")
+    assert "пока нет заметок и экспериментов" in replies[-1].text
+
+
+async def test_notes_and_formulas_in_english_for_an_empty_project(botapi: TelegramFake, app: App):
+    bob = TgUser(botapi, 2002, "Bob", language_code="en")
+    await onboard(bob, "Shop", goal="💰 Sales", tz="UTC")
+    replies = await bob.send("/notes")
+    assert "has no notes or experiments yet" in replies[-1].text
+    replies = await bob.send("/formulas")
+    assert "has no formula KPIs yet" in replies[-1].text
