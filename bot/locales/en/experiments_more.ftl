@@ -31,3 +31,5 @@ notes-delete-note-button = 🗑 📝 { $text }
 notes-delete-experiment-button = 🗑 🧪 { $name }
 notes-deleted-note = Note deleted.
 notes-deleted-experiment = Experiment deleted.
+formula-name-taken-formula = There is already a formula KPI "{ $name }". Choose another name, or change that one in /formulas.
+formula-tap-direction = Tap one of the buttons above: which way is better?

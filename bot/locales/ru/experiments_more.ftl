@@ -31,3 +31,5 @@ notes-delete-note-button = 🗑 📝 { $text }
 notes-delete-experiment-button = 🗑 🧪 { $name }
 notes-deleted-note = Заметка удалена.
 notes-deleted-experiment = Эксперимент удалён.
+formula-name-taken-formula = KPI по формуле «{ $name }» уже есть. Выберите другое название или измените тот в /formulas.
+formula-tap-direction = Нажмите одну из кнопок выше: в какую сторону лучше?
