@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 from datetime import timedelta
@@ -16,7 +17,7 @@ from tests.e2e.dbstate import snapshot as rows_of
 from tests.e2e.test_experiments import TZ, seed_reach
 from tests.e2e.test_files import SAVE_RU
 from tests.e2e.test_security import alert, forge, mallory_with_own_project
-from tests.e2e.test_teams import TABLES, plain, team
+from tests.e2e.test_teams import OWNER, TABLES, plain, team
 
 ISSUE_14_TABLES = (*TABLES, "formula_kpis", "notes", "experiments", "alert_acks")
 
@@ -191,3 +192,85 @@ async def test_notes_and_formulas_in_english_for_an_empty_project(botapi: Telegr
     assert "has no notes or experiments yet" in replies[-1].text
     replies = await bob.send("/formulas")
     assert "has no formula KPIs yet" in replies[-1].text
+
+
+class Recorder:
+    """Keeps each raw update the fake hands out, to feed one to the Dispatcher again."""
+
+    def __init__(self, fake: TelegramFake) -> None:
+        self.updates: dict[int, dict] = {}
+        push = fake.push_update
+
+        def recording(update: dict) -> int:
+            update_id = push(update)
+            self.updates[update_id] = copy.deepcopy({**update, "update_id": update_id})
+            return update_id
+
+        fake.push_update = recording
+
+    def last(self) -> dict:
+        return self.updates[max(self.updates)]
+
+
+async def redeliver(app: App, user: TgUser, update: dict) -> list[str]:
+    """The same update handled again, as after a crash that lost its journal note; the texts
+    the bot sent in answer."""
+    before = len(user.messages)
+    await app.dispatcher.feed_raw_update(app.bot, copy.deepcopy(update))
+    return [m.text for m in user.messages[before:]]
+
+
+async def test_formula_dialog_steps_redelivered_are_applied_once(botapi: TelegramFake,
+                                                                 app: App):
+    anna = TgUser(botapi, OWNER, "Анна", language_code="ru")
+    await onboard(anna, "Кофейня", goal="💬 Вовлечённость", tz="Москва (UTC+3)")
+    project_id = (await app.storage.list_memberships(OWNER))[0].project.id
+    recorder = Recorder(botapi)
+    context = app.dispatcher.fsm.get_context(app.bot, chat_id=OWNER, user_id=OWNER)
+
+    await anna.send("/formula")
+    await anna.send("Взвешенный ER")
+    name_step = recorder.last()
+    # The name again, now in the formula step: asked for the formula again, not parsed as one.
+    assert await redeliver(app, anna, name_step) == [
+        plain("formula-ask-formula", name="Взвешенный ER")]
+    replies = await anna.send("(лайки + комментарии*2) / охват * 100")
+    formula_step = recorder.last()
+    asked = replies[-1].text
+    assert await redeliver(app, anna, formula_step) == [asked]  # the same question, again
+    assert (await context.get_data())["formula"] == "(лайки + комментарии*2) / охват * 100"
+
+    await anna.click("чем больше, тем лучше")
+    direction_tap = recorder.last()
+    assert await redeliver(app, anna, direction_tap) == [plain("formula-ask-unit", limit=8)]
+
+    state, data = await context.get_state(), await context.get_data()
+    replies = await anna.send("%")
+    unit_step = recorder.last()
+    saved = replies[-1].text
+    assert "KPI по формуле Взвешенный ER" in saved
+    stored = await app.storage.get_formula_kpis(project_id)
+    # Killed after the save, before the dialog was closed: the dialog is back as it was.
+    await context.set_state(state)
+    await context.set_data(data)
+    assert await redeliver(app, anna, unit_step) == [saved]
+    assert await app.storage.get_formula_kpis(project_id) == stored  # one, unchanged
+    assert await context.get_state() is None
+
+    # A new dialog with that name is refused: it would silently replace the formula.
+    await anna.send("/formula")
+    replies = await anna.send("взвешенный  er")
+    assert replies[-1].text == plain("formula-name-taken-formula", name="взвешенный er")
+    assert await app.storage.get_formula_kpis(project_id) == stored
+
+
+async def test_formula_dialog_text_instead_of_a_direction_tap(botapi: TelegramFake, app: App):
+    bob = TgUser(botapi, 2002, "Bob", language_code="en")
+    await onboard(bob, "Shop", goal="💰 Sales", tz="UTC")
+    await bob.send("/formula")
+    await bob.send("AOV")
+    await bob.send("revenue / orders")
+    replies = await bob.send("higher")
+    assert "Tap one of the buttons above" in replies[-1].text
+    replies = await bob.click("higher is better")
+    assert "The unit to show" in replies[-1].text
