@@ -108,17 +108,21 @@ async def test_formulas_list_direction_unit_delete_and_forged_presses(botapi: Te
     card = replies[-1]
     dir_data = card.find_button("чем меньше, тем лучше").callback_data
     del_data = card.find_button("🗑 Удалить").callback_data
+    unit_data = card.find_button("✏️ Единица").callback_data
 
     # Forged presses of these very buttons: a viewer and a stranger are refused, once each.
     mallory = await mallory_with_own_project(botapi)
     before = await snapshot(app.storage)
     for user, reason in ((vera, "access-denied-edit"), (mallory, "access-denied")):
-        for data in (open_data, dir_data, del_data):
+        for data in (open_data, dir_data, unit_data, del_data):
             await forge(user, data)
             assert alert(user) == plain(reason)
     assert await snapshot(app.storage) == before
-    assert all(count == [1] * len(count) for count in
-               (answers_of(botapi, d) for d in (open_data, dir_data, del_data)))
+    for data in (dir_data, unit_data, del_data):
+        assert answers_of(botapi, data) == [1, 1]  # one answer each, viewer's and stranger's
+    assert answers_of(botapi, open_data) == [1, 1, 1]  # Bob's own press, then the two forged
+    replies = await vera.send("шт")  # the refused unit press started no dialog
+    assert "единица" not in replies[-1].text.casefold()
 
     replies = await bob.click("чем меньше, тем лучше", card)
     assert "✓ чем меньше, тем лучше" in [b.text for row in replies[-1].buttons for b in row]
