@@ -8,7 +8,7 @@ import io
 from datetime import timedelta
 
 from kpi.weeks import current_week
-from storage.models import AlertThreshold, FormulaKpi
+from storage.models import AlertThreshold, BatchSource, FormulaKpi, NewValue
 from tests.botapi.client import TgUser
 from tests.botapi.fake import TelegramFake
 from tests.e2e.app import App
@@ -278,3 +278,20 @@ async def test_formula_dialog_text_instead_of_a_direction_tap(botapi: TelegramFa
     assert "Tap one of the buttons above" in replies[-1].text
     replies = await bob.click("higher is better")
     assert "The unit to show" in replies[-1].text
+
+
+async def test_monthly_view_computes_formula_kpis_from_the_period_totals(botapi: TelegramFake,
+                                                                          app: App):
+    anna, _bob, _vera, project_id = await team(botapi, app)
+    await app.storage.save_formula_kpi(project_id, FormulaKpi("Клики на лид", "клики / лиды"))
+    this_week = current_week(TZ)
+    values = []
+    for i in range(1, 9):  # last 4 weeks: 300 clicks, 10 then 20 leads; the 4 before: 5 leads
+        week = this_week - timedelta(weeks=i)
+        leads = (10 if i % 2 else 20) if i <= 4 else 5
+        values += [NewValue(week, "clicks", 300), NewValue(week, "leads", leads)]
+    await app.storage.save_batch(project_id, OWNER, BatchSource.IMPORT, values)
+    await anna.send("/report")
+    replies = await anna.click("📅 Месяц: 4 недели против 4 предыдущих")
+    # 1200 / 60 = 20 against 1200 / 20 = 60 (the weekly ratios 30 and 15 averaged would be 22.5)
+    assert "• Клики на лид: 20 (было 60) −67" in replies[-1].text
