@@ -36,6 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("file")
     analyze.add_argument("--json", action="store_true", help="print one JSON document")
     analyze.add_argument("--lang", choices=("ru", "en"), default=None)
+    analyze.add_argument("--formula", action="append", default=[], metavar="NAME=EXPR[:DIR]",
+                         help="a formula KPI, repeatable: "
+                              '"weighted=(likes+comments*2)/reach*100:up"'
+                              " (DIR up, down or neutral; up by default)")
     sub.add_parser("migrate", help="apply database migrations and exit")
     backup = sub.add_parser(
         "backup", help="copy the database to PATH, consistently, even while the bot runs")
@@ -70,7 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.analyze_cli import run_analyze
 
             return run_analyze(args.file, as_json=args.json,
-                               lang=args.lang or settings.default_language)
+                               lang=args.lang or settings.default_language,
+                               formulas=args.formula)
         elif command in ("backup", "restore"):
             setup_logging(settings.log_level)
             return _backup_or_restore(command, args.path, settings.database_url)

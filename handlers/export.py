@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from datetime import date
+
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
@@ -9,9 +12,11 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.access import permitted
 from bot.i18n import Translator
+from bot.services.history import weekly_table
 from handlers.callbacks import ExportCb
 from handlers.filters import PRIVATE
 from kpi.exporting import (
+    FORMULA_SOURCE,
     ExportRow,
     NoteRow,
     PostRow,
@@ -57,8 +62,9 @@ async def send_export(message: Message, t: Translator, storage: Storage, project
     if not values:
         await message.answer(t("export-empty"))
         return
-    rows = [ExportRow(project=project.name, week_start=v.week_start, metric=v.metric,
-                      value=v.value, approximate=v.approximate) for v in values]
+    stored = [ExportRow(project=project.name, week_start=v.week_start, metric=v.metric,
+                        value=v.value, approximate=v.approximate) for v in values]
+    rows = with_formula_rows(stored, await formula_rows(storage, project))
     notes = [NoteRow(project.name, n.week_start, n.text)
              for n in await storage.get_notes(project.id)]
     posts = [PostRow(project.name, p.network, p.published, p.week_start, p.title, p.link,
@@ -67,7 +73,7 @@ async def send_export(message: Message, t: Translator, storage: Storage, project
     filename = f"{safe_filename(project.name)}-kpi.{fmt}"
     await message.answer_document(
         BufferedInputFile(data, filename=filename),
-        caption=t("export-caption", name=project.name, count=len(rows)),
+        caption=t("export-caption", name=project.name, count=len(stored)),
         reply_markup=format_keyboard(project.id, t) if fmt == "csv" else None)
     if notes and fmt == "csv":  # XLSX carries them on its "Notes" sheet
         await message.answer_document(BufferedInputFile(
@@ -77,6 +83,26 @@ async def send_export(message: Message, t: Translator, storage: Storage, project
         await message.answer_document(BufferedInputFile(
             export_posts_csv(posts), filename=f"{safe_filename(project.name)}-posts.csv"),
             caption=t("export-posts-caption", count=len(posts)))
+
+
+async def formula_rows(storage: Storage, project: Project) -> list[ExportRow]:
+    """The formula KPIs' weekly values, marked `source=formula`: computed, not stored, so the
+    importer skips them when the file comes back (docs/interface.md, "Export CSV")."""
+    names = [f.name for f in await storage.get_formula_kpis(project.id)]
+    if not names:
+        return []
+    return [ExportRow(project=project.name, week_start=row.week_start, metric=name,
+                      value=row.values[name], source=FORMULA_SOURCE)
+            for row in await weekly_table(storage, project.id)
+            for name in names if name in row.values]
+
+
+def with_formula_rows(stored: list[ExportRow], computed: list[ExportRow]) -> list[ExportRow]:
+    """Each week's formula rows right after its stored rows (both lists are week-ordered)."""
+    by_week: dict[date, list[ExportRow]] = defaultdict(list)
+    for row in stored + computed:
+        by_week[row.week_start].append(row)
+    return [row for week in sorted(by_week) for row in by_week[week]]
 
 
 def safe_filename(name: str) -> str:

@@ -11,6 +11,7 @@ from bot.access import permitted
 from bot.i18n import Translator
 from bot.rendering import Renderer
 from bot.services.digest import alert_details, load_digest_input
+from bot.services.formulas import alert_metrics
 from bot.services.monthly import monthly_changes
 from handlers.callbacks import MonthlyCb
 from handlers.entry_view import unit_of
@@ -62,7 +63,7 @@ async def monthly(query: CallbackQuery, callback_data: MonthlyCb, t: Translator,
                            "member"):
         return
     project = await storage.get_project(callback_data.project_id)
-    metrics = [k.metric for k in await storage.get_kpis(project.id)]
+    metrics = await alert_metrics(storage, project.id)  # the KPIs, then the formula KPIs
     first, last, changes = await monthly_changes(storage, project.id,
                                                  current_week(project.timezone), metrics)
     lines = [t("monthly-title", name=project.name, first=format_week(first, t.lang),

@@ -19,6 +19,7 @@ from decimal import Decimal
 from kpi import catalogue
 
 HEADER = ("project", "week_start", "metric", "value", "source", "approximate")
+FORMULA_SOURCE = "formula"  # a formula KPI's value: computed on export, skipped on import
 NOTES_HEADER = ("project", "week_start", "note")
 # Posts (issue 13): the fixed columns, then one column per metric the posts have. The file
 # reads back as a plain post list ("published" dates, "post" texts).

@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 
 from kpi import catalogue, posts
 from kpi.catalogue import Kind, normalize_name
+from kpi.exporting import FORMULA_SOURCE
 from kpi.posts import POST_LAYOUTS, ImportedPost
 from kpi.tables import HEADER_SEARCH_ROWS, Cell, ImportProblem, Table, read_table
 
@@ -280,9 +281,17 @@ class _Importer:
             day = self._row_date(number, cell_at(date_column), slash, data_present=present)
             if day is not None:
                 dated.append((number, day, row))
+        source_column = next((i for i, n in enumerate(self.names)
+                              if n in ("source", "источник")), None)
         for number, day, row in dated:
             name_cell = row[metric_column] if metric_column < len(row) else None
             name = _unneutralise(_text(name_cell).strip())
+            source = row[source_column] if source_column is not None \
+                and source_column < len(row) else None
+            if _text(source).strip().casefold() == FORMULA_SOURCE:
+                # The bot's own export of a formula KPI: computed from the other rows, not data.
+                self._ignore_row(number, "computed")
+                continue
             if not name:
                 self._ignore_row(number, "empty")
                 continue

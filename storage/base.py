@@ -307,6 +307,10 @@ class Storage(ABC):
         """Set the last week of an experiment of this project (not before its start)."""
 
     @abstractmethod
+    async def delete_experiment(self, project_id: int, experiment_id: int) -> bool:
+        """False when no such experiment belongs to the project."""
+
+    @abstractmethod
     async def save_formula_kpi(self, project_id: int, kpi: FormulaKpi) -> None:
         """Add (appended after the others) or replace (keeping its place) a formula KPI."""
 

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from bot.i18n import get_translator
 from bot.services.alerts import alert_message
 from bot.services.experiments import experiment_lines
+from bot.services.formulas import alert_metrics
 from bot.services.history import weekly_table
 from bot.services.posts import digest_post_lines
 from charts import DigestChart, Panel, render_digest
@@ -143,7 +144,7 @@ async def standing_shifts(storage: Storage, project: Project) -> list[tuple[int,
     data = await load_digest_input(storage, project)
     analysis = digest_analysis(data)
     found = []
-    for index, key in enumerate(k.metric for k in await storage.get_kpis(project.id)):
+    for index, key in enumerate(await alert_metrics(storage, project.id)):
         result = analysis.metrics.get(key)
         for alert in result.alerts if result else ():
             if alert.kind == "level_shift":

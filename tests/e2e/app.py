@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from aiogram import Bot
+from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.base import BaseEventIsolation
 
 from bot.commands import register_commands
@@ -33,6 +33,8 @@ class App:
     delivery: DigestDelivery
     reminders: ReminderJob
     settings: Settings
+    # For feeding an update again by hand (a redelivery whose journal note was lost).
+    dispatcher: Dispatcher | None = None
 
 
 @contextlib.asynccontextmanager
@@ -65,7 +67,8 @@ async def running_app(fake: TelegramFake, db_path: Path, *, default_language: st
             dispatcher.workflow_data["delivery"] = delivery
             await register_commands(bot, default_language)
             yield App(bot, storage, delivery,
-                      ReminderJob(bot, storage, limiter, default_language), settings)
+                      ReminderJob(bot, storage, limiter, default_language), settings,
+                      dispatcher)
     finally:
         executor.shutdown(wait=True)
         await storage.close()
