@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import faulthandler
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -60,6 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "run":
             token = settings.token()
             setup_logging(settings.log_level, token)
+            dump_stacks_on_sigusr1()
             from bot.app import run
 
             asyncio.run(run(settings))
@@ -96,6 +99,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"smm-kpi-bot: {type(exc).__name__}: {redact(str(exc))}", file=sys.stderr)
         return 1
     return 0
+
+
+def dump_stacks_on_sigusr1() -> None:
+    """`kill -USR1 <pid>` prints every thread's stack to stderr: for a process that seems
+    stuck, in production and in the crash tests."""
+    if hasattr(signal, "SIGUSR1"):
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
 
 
 def _backup_or_restore(command: str, path: str, database_url: str) -> int:

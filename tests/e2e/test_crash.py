@@ -76,10 +76,21 @@ class BotProcess:
         self.starts += 1
         if not wait:
             return
-        await wait_for(lambda: len(self.fake.get_updates_calls) > polls
-                       or self.proc.returncode is not None, 30, "the bot to start polling")
+        try:
+            await wait_for(lambda: len(self.fake.get_updates_calls) > polls
+                           or self.proc.returncode is not None, 30, "the bot to start polling")
+        except AssertionError as slow:
+            raise AssertionError(f"{slow}; its stacks:\n{await self.stacks()}") from None
         assert self.proc.returncode is None, self.output()
         await asyncio.sleep(0.2)  # let the first long poll pass the fake's fault check
+
+    async def stacks(self) -> str:
+        """Every thread's stack, dumped by the bot on SIGUSR1 (bot.cli), with the log tail."""
+        assert self.proc is not None
+        if self.proc.returncode is None:
+            self.proc.send_signal(signal.SIGUSR1)
+            await asyncio.sleep(1.0)
+        return self.output()[-12000:]
 
     async def kill(self) -> None:
         """SIGKILL the bot and its render worker processes at once, as a container or
