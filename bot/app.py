@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from aiogram import Bot
+from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.commands import register_commands
@@ -38,7 +39,7 @@ from bot.reminder_job import ReminderJob
 from bot.rendering import Renderer
 from bot.scaling import connect_redis, dialog_storage, send_limiter, update_source
 from bot.scheduler import create_scheduler
-from bot.webhook import RouteHook, WebhookServer
+from bot.webhook import RouteHook, WebhookServer, build_routes_app, serve
 from storage import open_storage
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,8 @@ SHUTDOWN_TIMEOUT = 20.0  # seconds for in-flight work once a stop signal came
 
 async def run(settings: Settings, *, extra_routes: Sequence[RouteHook] = ()) -> None:
     """Run until SIGTERM/SIGINT. `extra_routes` add routes to the webhook server's aiohttp
-    Application (e.g. the Mini App API), in webhook mode."""
+    Application (e.g. the Mini App API); in long polling with WEBAPP_URL set, an aiohttp
+    server with only those routes listens on WEBHOOK_HOST:WEBHOOK_PORT."""
     token = settings.token()
     settings.check_webhook()
     storage = open_storage(settings.database_url)
@@ -70,9 +72,13 @@ async def run(settings: Settings, *, extra_routes: Sequence[RouteHook] = ()) -> 
     dispatcher.startup.register(on_startup)
     hook_data = {"dispatcher": dispatcher, "bots": (bot,), **dispatcher.workflow_data}
     source: Poller | WebhookServer | None = None
+    routes_runner: web.AppRunner | None = None
     try:
         source = await update_source(settings, dispatcher, bot, storage, redis,
                                      extra_routes=extra_routes)
+        if isinstance(source, Poller) and extra_routes and settings.webapp_url:
+            routes_runner = await serve(build_routes_app(dispatcher, bot, extra_routes),
+                                        settings.webhook_host, settings.webhook_port)
         stop_on_signals(source)
         await delivery.release_abandoned()
         scheduler.start()
@@ -87,6 +93,8 @@ async def run(settings: Settings, *, extra_routes: Sequence[RouteHook] = ()) -> 
                     await source.confirm()
                 else:
                     await source.close()
+            if routes_runner is not None:
+                await routes_runner.cleanup()
             # closes the FSM storage and the isolation (and so the Redis connections)
             await dispatcher.emit_shutdown(bot=bot, **hook_data)
         finally:
