@@ -57,12 +57,12 @@ def add_routes(app: web.Application) -> None:
     sub.router.add_post("/api/projects/{project_id:\\d+}/values", edit)
     sub.router.add_post("/api/projects/{project_id:\\d+}/undo", undo)
     sub.router.add_static("/static/", STATIC, follow_symlinks=False)
+    sub.router.add_get("", slash)  # /app → /app/ (the page's URLs are relative to it)
     app.add_subapp(PREFIX, sub)
 
-    async def slash(_request: web.Request) -> web.Response:
-        raise web.HTTPFound(PREFIX + "/")
 
-    app.router.add_get(PREFIX, slash)
+async def slash(_request: web.Request) -> web.Response:
+    raise web.HTTPFound(PREFIX + "/")
 
 
 @web.middleware

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from aiogram import Bot
+from aiogram import Bot, Dispatcher
 
 from bot.commands import register_commands
 from bot.config import Settings
@@ -17,11 +17,15 @@ from bot.digest_job import DigestDelivery
 from bot.factory import create_bot, create_dispatcher
 from bot.reminder_job import ReminderJob
 from bot.rendering import Renderer
+from bot.webhook import build_routes_app, serve
 from storage import open_storage
 from storage.fsm import open_fsm_storage
 from storage.sqlite import SqliteStorage
 from tests.botapi.fake import TelegramFake
 from tests.botapi.harness import run_bot
+from webapp.server import add_routes
+
+WEBAPP_URL = "https://dashboard.example/app/"
 
 
 @dataclass
@@ -31,17 +35,24 @@ class App:
     delivery: DigestDelivery
     reminders: ReminderJob
     settings: Settings
+    dispatcher: Dispatcher | None = None
+    web_url: str | None = None  # http://127.0.0.1:<port>, when started with webapp=True
 
 
 @contextlib.asynccontextmanager
 async def running_app(fake: TelegramFake, db_path: Path, *, default_language: str = "ru",
                       throttle_seconds: float = 0.0,
                       raise_handler_errors: bool = True,
-                      database_url: str | None = None) -> AsyncIterator[App]:
-    """The bot on the SQLite file `db_path`, or on `database_url` when given (PostgreSQL)."""
+                      database_url: str | None = None,
+                      webapp: bool = False, **settings_fields: object) -> AsyncIterator[App]:
+    """The bot on the SQLite file `db_path`, or on `database_url` when given (PostgreSQL).
+    `webapp=True`: WEBAPP_URL is set and the Mini App is served on a free local port, from
+    the same dispatcher data (storage, settings) as `bot.app.run` does in polling mode."""
+    if webapp:
+        settings_fields.setdefault("webapp_url", WEBAPP_URL)
     settings = Settings(bot_token=fake.token, telegram_api_url=fake.url,
                         database_url=database_url or f"sqlite:///{db_path}",
-                        default_language=default_language)
+                        default_language=default_language, **settings_fields)
     storage = open_storage(settings.database_url)
     await storage.connect()
     # One worker thread renders, as one worker process does in production: figures are
@@ -58,8 +69,19 @@ async def running_app(fake: TelegramFake, db_path: Path, *, default_language: st
             delivery = DigestDelivery(bot, storage, renderer, limiter)
             dispatcher.workflow_data["delivery"] = delivery
             await register_commands(bot, default_language)
-            yield App(bot, storage, delivery,
-                      ReminderJob(bot, storage, limiter, default_language), settings)
+            running = App(bot, storage, delivery,
+                          ReminderJob(bot, storage, limiter, default_language), settings,
+                          dispatcher)
+            if not webapp:
+                yield running
+                return
+            web = await serve(build_routes_app(dispatcher, bot, [add_routes]), "127.0.0.1", 0)
+            try:
+                port = web.addresses[0][1]
+                running.web_url = f"http://127.0.0.1:{port}"
+                yield running
+            finally:
+                await web.cleanup()
     finally:
         executor.shutdown(wait=True)
         await storage.close()
