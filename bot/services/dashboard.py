@@ -28,6 +28,8 @@ from storage.base import Storage
 from storage.models import Membership, Project, Role
 
 ALERT_WEEKS = 26  # the newest weeks whose digest analysis marks alert weeks on the charts
+# "Below target" holds week after week and the target line shows it: not a week's event.
+NOT_MARKED = frozenset({"below_target"})
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -141,7 +143,7 @@ async def alert_weeks_of(storage: Storage, project: Project, lang: str,
                                        now=moment_in_week(project, week + timedelta(weeks=1)))
         analysis: Analysis = digest_analysis(data)
         for key, result in analysis.metrics.items():
-            if result.alerts:
+            if any(alert.kind not in NOT_MARKED for alert in result.alerts):
                 found.setdefault(key, []).append(week.isoformat())
     return found
 

@@ -219,7 +219,7 @@
 
   function setZoom(zoom) {
     state.zoom = zoom;
-    for (const b of document.querySelectorAll("[data-zoom]")) b.setAttribute("aria-pressed", String(b.dataset.zoom === zoom));
+    for (const b of document.querySelectorAll("#zoom [data-zoom]")) b.setAttribute("aria-pressed", String(b.dataset.zoom === zoom));
     const weeks = state.doc ? state.doc.weeks : [];
     if (!weeks.length) return;
     const max = weekSeconds(weeks[weeks.length - 1]);
@@ -229,7 +229,6 @@
       if (count <= 1) plot.setScale("x", { min: min - 3 * 86400, max: max + 3 * 86400 });
       else plot.setScale("x", { min, max });
     }
-    document.body.dataset.zoom = zoom;
   }
 
   function setView(view) {
@@ -390,7 +389,7 @@
   document.addEventListener("DOMContentLoaded", () => {
     $("project").addEventListener("change", (e) => loadProject(Number(e.target.value)));
     $("week").addEventListener("change", (e) => loadProject(state.projectId, e.target.value));
-    for (const b of document.querySelectorAll("[data-zoom]")) b.addEventListener("click", () => setZoom(b.dataset.zoom));
+    for (const b of document.querySelectorAll("#zoom [data-zoom]")) b.addEventListener("click", () => setZoom(b.dataset.zoom));
     $("show-chart").addEventListener("click", () => setView("chart"));
     $("show-table").addEventListener("click", () => setView("table"));
     $("edit-form").addEventListener("submit", save);
