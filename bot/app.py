@@ -62,7 +62,7 @@ async def run(settings: Settings, *, extra_routes: Sequence[RouteHook] = ()) -> 
     bot = create_bot(token, settings.telegram_api_url)
     renderer = Renderer()
     limiter = send_limiter(settings, redis)
-    delivery = DigestDelivery(bot, storage, renderer, limiter)
+    delivery = DigestDelivery(bot, storage, renderer, limiter, webapp_url=settings.webapp_url)
     reminders = ReminderJob(bot, storage, limiter, settings.default_language)
     scheduler = create_scheduler(delivery, reminders)
     dispatcher = create_dispatcher(settings, storage, fsm_storage, renderer=renderer,
@@ -122,7 +122,8 @@ def stop_on_signals(poller: Poller | WebhookServer) -> None:
 async def on_startup(bot: Bot, settings: Settings, delivery: DigestDelivery,
                      scheduler: AsyncIOScheduler | None = None) -> None:
     me = await bot.get_me()
-    await register_commands(bot, settings.default_language)
+    await register_commands(bot, settings.default_language,
+                            dashboard=settings.webapp_url is not None)
     log.info("bot @%s (id %s) started", me.username, me.id)
     # Digests that fell due while the bot was down go out now, once: the scheduler's own job
     # runs at once (not awaited here), so a stop signal during a long catch-up is honoured

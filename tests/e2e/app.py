@@ -66,9 +66,10 @@ async def running_app(fake: TelegramFake, db_path: Path, *, default_language: st
         async with run_bot(fake, dispatcher, bot=create_bot(fake.token, fake.url),
                            raise_handler_errors=raise_handler_errors) as bot:
             limiter = RateLimiter(per_second=1000, private_interval=0, group_interval=0)
-            delivery = DigestDelivery(bot, storage, renderer, limiter)
+            delivery = DigestDelivery(bot, storage, renderer, limiter,
+                                      webapp_url=settings.webapp_url)
             dispatcher.workflow_data["delivery"] = delivery
-            await register_commands(bot, default_language)
+            await register_commands(bot, default_language, dashboard=webapp)
             running = App(bot, storage, delivery,
                           ReminderJob(bot, storage, limiter, default_language), settings,
                           dispatcher)
