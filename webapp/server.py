@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -134,6 +135,7 @@ async def project_for(request: web.Request, init: InitData, needs: str = "member
     return project, role
 
 
+@cache
 def strings(lang: str) -> dict[str, str]:
     """The page's texts, from the same Fluent catalogues as the bot (dashboard.ftl)."""
     t = get_translator(lang)

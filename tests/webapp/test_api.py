@@ -204,6 +204,8 @@ async def test_an_editor_corrects_a_week_as_a_chat_entry_and_the_chat_sees_it(
     history = "\n".join(r.text or "" for r in await bob.send("/history"))
     newest = history.strip().splitlines()[-1]  # the newest week, compact numbers: "1.2K"
     assert format_number(1234.0, "en", compact=True) in newest
+    export = next(r for r in await bob.send("/export") if r.document)
+    assert f"{week.isoformat()},reach,1234," in export.document.decode()
     await bob.send("/undo")
     values = {(v.week_start, v.metric): v.value for v in await app.storage.get_values(project.id)}
     assert values[(week, "reach")] == reach_of(WEEKS - 1)
