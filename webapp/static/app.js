@@ -140,6 +140,12 @@
     setZoom(state.zoom);
   }
 
+  function dayMonth(seconds) {
+    const format = new Intl.DateTimeFormat(state.lang === "ru" ? "ru-RU" : "en-GB",
+      { day: "numeric", month: "short", timeZone: "UTC" });
+    return format.format(new Date(seconds * 1000));
+  }
+
   function weekSeconds(iso) { return Date.parse(iso + "T00:00:00Z") / 1000; }
 
   function renderCharts() {
@@ -200,7 +206,9 @@
       legend: { show: false },
       cursor: { drag: { x: false, y: false }, points: { size: 7 } },
       scales: { x: { time: true } },
-      axes: [Object.assign({}, axis, { space: 50 }), Object.assign({}, axis, { size: 44 })],
+      // x labels in the user's language (uPlot's own month names are English)
+      axes: [Object.assign({}, axis, { space: 56, values: (u, splits) => splits.map(dayMonth) }),
+        Object.assign({}, axis, { size: 44 })],
       series,
       hooks: {
         setCursor: [(u) => {
