@@ -14,12 +14,14 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.i18n import get_translator
+from bot.webhook import WebhookServer, build_web_app
 from kpi.formatting import format_change_pct, format_number
 from kpi.weeks import current_week
 from storage.models import Project
 from tests.botapi.client import TgUser
 from tests.botapi.fake import TelegramFake, parse_html
 from tests.e2e.app import App, running_app
+from tests.e2e.test_webhook import free_port
 from tests.webapp.helpers import (
     EDITOR,
     OWNER,
@@ -32,7 +34,7 @@ from tests.webapp.helpers import (
     reach_of,
     seed,
 )
-from webapp.server import CSP
+from webapp.server import CSP, add_routes
 
 
 @pytest.fixture
@@ -307,3 +309,22 @@ async def test_the_page_is_served_with_a_strict_csp_and_no_third_party_script(
         assert resp.status in (403, 404)
     async with http.get(f"{app.web_url}/app/api/projects") as resp:  # no initData
         assert resp.status == 401 and resp.headers["Content-Security-Policy"] == CSP
+
+
+async def test_webhook_mode_mounts_the_app_beside_the_webhook(
+        app: App, http: aiohttp.ClientSession) -> None:
+    """The same routes on the webhook server's Application (webhook mode)."""
+    project = await seed(app.storage)
+    web_app, handler = build_web_app(app.dispatcher, app.bot, secret="s3cret",
+                                     extra_routes=[add_routes])
+    server = WebhookServer(web_app, handler, "127.0.0.1", free_port())
+    await server.start()
+    try:
+        client = Api(http, f"http://127.0.0.1:{server.port}", init_data(app.bot.token, OWNER))
+        status, body = await client.json("projects")
+        assert status == 200 and [p["id"] for p in body["projects"]] == [project.id]
+        async with http.post(f"http://127.0.0.1:{server.port}/webhook", json={}) as resp:
+            assert resp.status == 401  # the webhook still wants Telegram's secret
+    finally:
+        server.stop()
+        await server.close()

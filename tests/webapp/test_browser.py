@@ -172,6 +172,19 @@ async def test_dark_and_light_themes_in_russian_at_360_px(app: App, browser,
         await page.close()
 
 
+async def test_the_theme_follows_telegrams_theme_changed_event(app: App, browser) -> None:
+    await seed(app.storage)
+    page, errors = await open_page(browser, app, OWNER, theme=LIGHT)
+    await page.locator("article.metric canvas").first.wait_for()
+    # what a Telegram client calls when the user switches to the dark theme
+    await page.evaluate("t => window.Telegram.WebView.receiveEvent('theme_changed', "
+                        "{theme_params: t})", DARK)
+    assert await page.evaluate("getComputedStyle(document.body).backgroundColor") == (
+        "rgb(23, 33, 43)")
+    await page.locator("article.metric canvas").first.wait_for()  # charts redrawn
+    assert not errors
+
+
 async def test_a_forged_init_data_shows_the_refusal_and_no_numbers(app: App, browser) -> None:
     project = await seed(app.storage)
     page = await browser.new_page(viewport={"width": 360, "height": 700})
