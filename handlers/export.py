@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import date
-
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
@@ -12,19 +9,10 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.access import permitted
 from bot.i18n import Translator
-from bot.services.history import weekly_table
+from bot.services.exporting import export_file, safe_filename
 from handlers.callbacks import ExportCb
 from handlers.filters import PRIVATE
-from kpi.exporting import (
-    FORMULA_SOURCE,
-    ExportRow,
-    NoteRow,
-    PostRow,
-    export_csv,
-    export_notes_csv,
-    export_posts_csv,
-    export_xlsx,
-)
+from kpi.exporting import export_notes_csv, export_posts_csv
 from storage.base import Storage
 from storage.models import Membership, Project
 
@@ -58,22 +46,14 @@ async def export_format(query: CallbackQuery, callback_data: ExportCb, t: Transl
 
 async def send_export(message: Message, t: Translator, storage: Storage, project: Project,
                       fmt: str) -> None:
-    values = await storage.get_values(project.id)
-    if not values:
+    exported = await export_file(storage, project, fmt)
+    if exported is None:
         await message.answer(t("export-empty"))
         return
-    stored = [ExportRow(project=project.name, week_start=v.week_start, metric=v.metric,
-                        value=v.value, approximate=v.approximate) for v in values]
-    rows = with_formula_rows(stored, await formula_rows(storage, project))
-    notes = [NoteRow(project.name, n.week_start, n.text)
-             for n in await storage.get_notes(project.id)]
-    posts = [PostRow(project.name, p.network, p.published, p.week_start, p.title, p.link,
-                     p.metrics) for p in await storage.get_posts(project.id)]
-    data = export_csv(rows) if fmt == "csv" else export_xlsx(rows, notes, posts)
-    filename = f"{safe_filename(project.name)}-kpi.{fmt}"
+    notes, posts = exported.notes, exported.posts
     await message.answer_document(
-        BufferedInputFile(data, filename=filename),
-        caption=t("export-caption", name=project.name, count=len(stored)),
+        BufferedInputFile(exported.data, filename=exported.filename),
+        caption=t("export-caption", name=project.name, count=exported.rows),
         reply_markup=format_keyboard(project.id, t) if fmt == "csv" else None)
     if notes and fmt == "csv":  # XLSX carries them on its "Notes" sheet
         await message.answer_document(BufferedInputFile(
@@ -83,28 +63,3 @@ async def send_export(message: Message, t: Translator, storage: Storage, project
         await message.answer_document(BufferedInputFile(
             export_posts_csv(posts), filename=f"{safe_filename(project.name)}-posts.csv"),
             caption=t("export-posts-caption", count=len(posts)))
-
-
-async def formula_rows(storage: Storage, project: Project) -> list[ExportRow]:
-    """The formula KPIs' weekly values, marked `source=formula`: computed, not stored, so the
-    importer skips them when the file comes back (docs/interface.md, "Export CSV")."""
-    names = [f.name for f in await storage.get_formula_kpis(project.id)]
-    if not names:
-        return []
-    return [ExportRow(project=project.name, week_start=row.week_start, metric=name,
-                      value=row.values[name], source=FORMULA_SOURCE)
-            for row in await weekly_table(storage, project.id)
-            for name in names if name in row.values]
-
-
-def with_formula_rows(stored: list[ExportRow], computed: list[ExportRow]) -> list[ExportRow]:
-    """Each week's formula rows right after its stored rows (both lists are week-ordered)."""
-    by_week: dict[date, list[ExportRow]] = defaultdict(list)
-    for row in stored + computed:
-        by_week[row.week_start].append(row)
-    return [row for week in sorted(by_week) for row in by_week[week]]
-
-
-def safe_filename(name: str) -> str:
-    cleaned = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in name).strip("-")
-    return cleaned[:40] or "project"
