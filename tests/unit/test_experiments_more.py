@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from bot.analyze_cli import parse_formula_option
 from bot.config import ConfigError
+from bot.services.exporting import with_formula_rows
 from bot.services.formulas import resolve_alert_metric
 from handlers.experiments_manage import name_check
-from bot.services.exporting import with_formula_rows
 from kpi import expressions
 from kpi.catalogue import Direction
 from kpi.exporting import FORMULA_SOURCE, ExportRow, export_csv
