@@ -45,12 +45,13 @@ async def export_format(query: CallbackQuery, callback_data: ExportCb, t: Transl
 
 async def send_export(message: Message, t: Translator, storage: Storage, project: Project,
                       fmt: str) -> None:
-    values = await storage.get_values(project.id)
+    values = await storage.get_values(project.id, breakdown=True)  # every stored value
     if not values:
         await message.answer(t("export-empty"))
         return
     rows = [ExportRow(project=project.name, week_start=v.week_start, metric=v.metric,
-                      value=v.value, approximate=v.approximate) for v in values]
+                      value=v.value, approximate=v.approximate, network=v.network,
+                      campaign=v.campaign) for v in values]
     notes = [NoteRow(project.name, n.week_start, n.text)
              for n in await storage.get_notes(project.id)]
     data = export_csv(rows) if fmt == "csv" else export_xlsx(rows, notes)

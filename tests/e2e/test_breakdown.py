@@ -1,0 +1,107 @@
+"""Networks and campaigns end to end (issue 13): entry by message, the reply's breakdown and
+totals, undo, import with a network column, /export and its round trip into a new project."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from tests.botapi.client import TgUser
+from tests.botapi.fake import TelegramFake
+from tests.e2e.app import App
+from tests.e2e.conftest import onboard
+
+OWNER = 1001
+SAVE_RU, SAVE_EN = "✅ Сохранить", "✅ Save"
+
+
+def monday(weeks_ago: int) -> date:
+    today = date.today()
+    return today - timedelta(days=today.weekday()) - timedelta(weeks=weeks_ago)
+
+
+def plain(text: str) -> str:
+    return text.replace("\u00a0", " ").replace("\u202f", " ")
+
+
+async def breakdown_of(app: App, project_id: int) -> dict[tuple[date, str, str, str], float]:
+    return {(v.week_start, v.metric, v.network, v.campaign): v.value
+            for v in await app.storage.get_values(project_id, breakdown=True)}
+
+
+async def totals_of(app: App, project_id: int) -> dict[tuple[date, str], float]:
+    return {(v.week_start, v.metric): v.value for v in await app.storage.get_values(project_id)}
+
+
+async def test_entry_per_network_and_campaign_in_russian(botapi: TelegramFake, app: App):
+    anna = TgUser(botapi, OWNER, "Анна", language_code="ru")
+    await onboard(anna, "Кофейня", goal="🎯 Лиды и трафик", tz="Москва (UTC+3)")
+    project = (await app.storage.list_memberships(OWNER))[0].project
+    week, last = monday(0), monday(1)
+
+    await anna.send("прошлая неделя, вк: охват 4 000")
+    reply = (await anna.send("вк: охват 5 000, лиды 4; инстаграм: охват 7 200"))[-1]
+    text = plain(reply.text)
+    assert "ВК" in text and "Instagram" in text
+    assert "5 000" in text and "+25" in text  # VK against VK's own last week
+    assert "Σ Охват по проекту: 12 200" in text
+    assert "↩️ Отменить" in reply.button_texts
+
+    campaign = (await anna.send("кампания «Чёрная <пятница>»: бюджет 20 000, лиды 31"))[-1]
+    assert "кампания «Чёрная <пятница>»" in campaign.text  # escaped on the wire, intact here
+    assert await breakdown_of(app, project.id) == {
+        (last, "reach", "vk", ""): 4000, (week, "reach", "vk", ""): 5000,
+        (week, "leads", "vk", ""): 4, (week, "reach", "instagram", ""): 7200,
+        (week, "spend", "", "Чёрная <пятница>"): 20000,
+        (week, "leads", "", "Чёрная <пятница>"): 31}
+    # leads: the networks' sum is the total; the campaign's spend is, when nothing else is
+    assert await totals_of(app, project.id) == {
+        (last, "reach"): 4000, (week, "reach"): 12200, (week, "leads"): 4,
+        (week, "spend"): 20000}
+
+    # a project-wide number is the team's own total: it stays, and the reply says so
+    reply = (await anna.send("охват 12 000"))[-1]
+    reply = (await anna.send("тг: охват 300"))[-1]
+    assert "остаётся 12 000" in plain(reply.text) and "12 500" in plain(reply.text)
+    assert (await totals_of(app, project.id))[(week, "reach")] == 12000
+
+    await anna.send("/undo")
+    await anna.send("/undo")
+    await anna.send("/undo")  # the campaign's batch
+    assert await totals_of(app, project.id) == {
+        (last, "reach"): 4000, (week, "reach"): 12200, (week, "leads"): 4}
+    assert [n for n in await app.storage.get_networks(project.id)] and \
+        set(await app.storage.get_networks(project.id)) >= {"vk", "instagram"}
+
+
+async def test_import_with_a_network_column_export_and_round_trip(botapi: TelegramFake,
+                                                                   app: App):
+    bob = TgUser(botapi, 2002, "Bob", language_code="en")
+    await onboard(bob, "Yoga studio", goal="📣 Awareness", tz="UTC")
+    project_a = (await app.storage.list_memberships(2002))[0].project.id
+    w2, w1 = monday(2), monday(1)
+    data = (f"week_start,network,reach,followers\n{w2},VK,5000,900\n{w2},ig,7000,1200\n"
+            f"{w1},vk,5500,910\n{w1},,13000,\n").encode()
+    body = plain((await bob.upload("networks.csv", data))[-1].text)
+    assert "Networks and campaigns: Instagram, VK" in body
+    await bob.click(SAVE_EN)
+    assert await breakdown_of(app, project_a) == {
+        (w2, "reach", "vk", ""): 5000, (w2, "followers", "vk", ""): 900,
+        (w2, "reach", "instagram", ""): 7000, (w2, "followers", "instagram", ""): 1200,
+        (w1, "reach", "vk", ""): 5500, (w1, "followers", "vk", ""): 910,
+        (w1, "reach", "", ""): 13000}
+    assert await totals_of(app, project_a) == {
+        (w2, "reach"): 12000, (w2, "followers"): 2100, (w1, "reach"): 13000,
+        (w1, "followers"): 910}
+    await bob.send("campaign \"=Promo\": spend $300")
+
+    exported = (await bob.send("/export"))[-1]
+    lines = exported.document.decode().splitlines()
+    assert lines[0] == "project,week_start,metric,value,source,approximate,network,campaign"
+    assert f"Yoga studio,{w2},reach,5000,,false,vk," in lines
+    assert any(line.endswith(",,'=Promo") for line in lines)  # never a formula
+
+    await onboard(bob, "Yoga 2", goal="📣 Awareness", tz="UTC")
+    project_b = max(m.project.id for m in await app.storage.list_memberships(2002))
+    await bob.upload(exported.document_name, exported.document)
+    await bob.click(SAVE_EN)
+    assert await breakdown_of(app, project_b) == await breakdown_of(app, project_a)
