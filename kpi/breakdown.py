@@ -23,6 +23,7 @@ from datetime import date
 
 from kpi import catalogue
 from kpi.catalogue import Unit
+from kpi.formulas import derived_series
 
 # Built-in networks: canonical key → the names people type (folded, ё → е).
 NETWORK_ALIASES: dict[str, tuple[str, ...]] = {
@@ -115,3 +116,91 @@ def project_totals(parts: Iterable[Part]) -> dict[tuple[date, str], Total]:
             totals[key] = Total(sum(p.value for p in group),
                                 any(p.approximate for p in group), source)
     return totals
+
+
+# --- what moved the total ----------------------------------------------------------------------
+
+Segment = tuple[str, str]  # (network, campaign)
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentChange:
+    """One network's or campaign's value of a metric in a week and the week before."""
+
+    network: str
+    campaign: str
+    last: float | None
+    previous: float | None
+
+    @property
+    def change_pct(self) -> float | None:
+        if self.last is None or self.previous in (None, 0):
+            return None
+        return (self.last - self.previous) / abs(self.previous) * 100
+
+    @property
+    def delta(self) -> float:
+        return (self.last or 0.0) - (self.previous or 0.0)
+
+
+def segment_weeks(parts: Iterable[Part]) -> dict[Segment, dict[date, dict[str, float]]]:
+    """Each network's and campaign's weekly values, derived KPIs computed from its own counts."""
+    found: dict[Segment, dict[date, dict[str, float]]] = {}
+    for part in parts:
+        if part.network or part.campaign:
+            weeks = found.setdefault((part.network, part.campaign), {})
+            weeks.setdefault(part.week_start, {})[part.metric] = part.value
+    for weeks in found.values():
+        for week, derived in derived_series(weeks).items():
+            for key, item in derived.items():
+                weeks[week].setdefault(key, item.value)
+    return found
+
+
+def segment_changes(segments: dict[Segment, dict[date, dict[str, float]]], metric: str,
+                    week: date, previous_week: date) -> list[SegmentChange]:
+    """The networks (or, without any, campaigns) with the metric in `week` or the week before,
+    the one that moved most first."""
+    changes = [SegmentChange(network, campaign, weeks.get(week, {}).get(metric),
+                             weeks.get(previous_week, {}).get(metric))
+               for (network, campaign), weeks in segments.items()]
+    changes = [c for c in changes if c.last is not None or c.previous is not None]
+    networks = [c for c in changes if c.network]
+    chosen = networks or changes
+    return sorted(chosen, key=lambda c: (-abs(c.delta), c.network, c.campaign))
+
+
+RANKED_BY = ("cpl", "romi", "cpa", "drr")  # campaign rankings, in this order of preference
+
+
+def rank_campaigns(segments: dict[Segment, dict[date, dict[str, float]]],
+                   week: date) -> tuple[str, list[tuple[str, float]]] | None:
+    """The week's campaigns by the first of CPL, ROMI, CPA, DRR that at least two of them have,
+    best first (a low CPL, a high ROMI): (metric, [(campaign, value), …]); None otherwise."""
+    for metric in RANKED_BY:
+        ranked = [(campaign, weeks[week][metric])
+                  for (_network, campaign), weeks in segments.items()
+                  if campaign and metric in weeks.get(week, {})]
+        if len(ranked) >= 2:
+            definition = catalogue.get(metric)
+            lower_better = definition is not None and definition.direction.value == \
+                "lower_is_better"
+            ranked.sort(key=lambda item: (item[1] if lower_better else -item[1], item[0]))
+            return metric, ranked
+    return None
+
+
+def breakdown_json(segments: dict[Segment, dict[date, dict[str, float]]], metric: str,
+                   week: date, previous_week: date) -> dict:
+    """`analyze --json`'s `breakdown` of one metric: networks and campaigns in the judged week."""
+    result: dict[str, dict] = {"networks": {}, "campaigns": {}}
+    for (network, campaign), weeks in sorted(segments.items()):
+        change = SegmentChange(network, campaign, weeks.get(week, {}).get(metric),
+                               weeks.get(previous_week, {}).get(metric))
+        if change.last is None and change.previous is None:
+            continue
+        pct = change.change_pct
+        result["networks" if network else "campaigns"][network or campaign] = {
+            "last": change.last, "previous": change.previous,
+            "wow_pct": None if pct is None else round(pct, 2)}
+    return result

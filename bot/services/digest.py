@@ -8,11 +8,12 @@ run in a worker process and never blocks the event loop.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from bot.i18n import get_translator
 from bot.services.alerts import alert_message
+from bot.services.breakdown import BreakdownSummary, load_breakdown
 from bot.services.experiments import experiment_lines
 from bot.services.history import weekly_table
 from charts import DigestChart, Panel, render_digest
@@ -45,6 +46,8 @@ class DigestInput:
     acks: dict[str, date] | None = None  # acknowledged level shifts (metric → start week)
     experiments: tuple[str, ...] = ()  # one line per experiment with its verdict (HTML)
     notes: tuple[tuple[date, str], ...] = ()  # (week, text) of the weeks shown: chart markers
+    # Which network or campaign moved each KPI in the report week (issue 13).
+    breakdown: BreakdownSummary = field(default_factory=BreakdownSummary)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,12 +90,16 @@ async def load_digest_input(storage: Storage, project: Project, *, lang: str | N
                   for t in await storage.get_thresholds(project.id)}
     lang = lang or project.language
     notes = await storage.get_notes(project.id, since=first, until=this_week)
+    shown = list(series)[: min(len(kpis) + len(formulas), MAX_PANELS)]
+    summary = await load_breakdown(storage, project.id, shown, table,
+                                   this_week - timedelta(weeks=1), get_translator(lang))
     return DigestInput(project.name, lang, this_week, series, thresholds,
                        kpi_count=min(len(kpis) + len(formulas), MAX_PANELS),
                        acks=await storage.get_alert_acks(project.id),
                        experiments=tuple(await experiment_lines(storage, project.id,
                                                                 get_translator(lang))),
-                       notes=tuple((n.week_start, n.text) for n in notes))
+                       notes=tuple((n.week_start, n.text) for n in notes),
+                       breakdown=summary)
 
 
 def build_digest(data: DigestInput) -> Digest:
@@ -109,13 +116,17 @@ def build_digest(data: DigestInput) -> Digest:
     header = t("digest-header", name=data.project_name, week=format_week(report_week, data.lang))
     lines = [status_line(data.series[k], analysis, data.lang) for k in shown]
     # One sentence per KPI: the strongest evidence, its cause and what to look at next.
+    causes = data.breakdown.causes  # the breakdown first: which network or campaign fell
     alerts = [f"• {alert_message(alert, data.series[k], data.lang, with_next=True)}"
+              + (f" — {causes[k]}" if k in causes else "")
               for k in shown if (alert := strongest(analysis.metrics[k].alerts))]
     if sum(len(analysis.metrics[k].alerts) for k in shown) > len(alerts):
         alerts.append(t("digest-more-details"))
     summary = header + "\n\n" + "\n".join(lines)
     tail = (t("digest-alerts-header") + "\n" + "\n".join(alerts)) if alerts else t(
         "digest-all-good")
+    if data.breakdown.lines:
+        tail += "\n\n" + t("breakdown-digest-header") + "\n" + "\n".join(data.breakdown.lines)
     if data.experiments:
         tail += "\n\n" + t("digest-experiments-header") + "\n" + "\n".join(data.experiments)
     full = summary + "\n\n" + tail

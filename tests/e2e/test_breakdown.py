@@ -105,3 +105,25 @@ async def test_import_with_a_network_column_export_and_round_trip(botapi: Telegr
     await bob.upload(exported.document_name, exported.document)
     await bob.click(SAVE_EN)
     assert await breakdown_of(app, project_b) == await breakdown_of(app, project_a)
+
+
+async def test_report_says_which_network_moved_the_total(botapi: TelegramFake, app: App):
+    bob = TgUser(botapi, 2002, "Bob", language_code="en")
+    await onboard(bob, "Yoga studio", goal="📣 Awareness", tz="UTC")
+    project = (await app.storage.list_memberships(2002))[0].project
+    for weeks_ago, vk in ((5, 9900), (4, 10100), (3, 9950), (2, 10000)):  # a steady month
+        iso = monday(weeks_ago).isocalendar()
+        await bob.send(f"{iso.year}-W{iso.week:02d}: vk: reach {vk}; ig: reach 5000\n"
+                       "campaign \"BF\": spend 1000, leads 4")
+    await bob.send("last week, vk: reach 5900; ig: reach 5150\n"
+                   "campaign \"BF\": spend 1000, leads 5; campaign \"Winter <2>\": spend 900, "
+                   "leads 2")
+    assert (await totals_of(app, project.id))[(monday(1), "reach")] == 11050
+
+    replies = await bob.send("/report")
+    text = plain("\n".join(r.content for r in replies))
+    assert "By network and campaign:" in text
+    assert "Reach −26%: VK −41%, Instagram +3%" in text
+    assert "mostly VK (−41%)" in text  # the reach alert names the network that fell
+    # CPL: BF 200, Winter <2> 450 — the cheaper lead first; the name is escaped on the wire
+    assert "Campaigns by CPL, best first: campaign “BF” 200, campaign “Winter <2>” 450" in text
