@@ -127,3 +127,20 @@ async def test_report_says_which_network_moved_the_total(botapi: TelegramFake, a
     assert "mostly VK (−41%)" in text  # the reach alert names the network that fell
     # CPL: BF 200, Winter <2> 450 — the cheaper lead first; the name is escaped on the wire
     assert "Campaigns by CPL, best first: campaign “BF” 200, campaign “Winter <2>” 450" in text
+
+
+async def test_history_of_one_network(botapi: TelegramFake, app: App):
+    bob = TgUser(botapi, 2002, "Bob", language_code="en")
+    await onboard(bob, "Yoga <studio>", goal="📣 Awareness", tz="UTC")
+    await bob.send("last week, vk: reach 5900; ig: reach 5150")
+    await bob.send("network \"Dzen\": reach 777")
+
+    everything = plain((await bob.send("/history"))[-1].text)
+    assert "11.1K" in everything and "777" in everything  # totals: VK + Instagram; Dzen
+    vk = (await bob.send("/history vk"))[-1]
+    assert "Yoga <studio> · VK" in vk.text
+    assert "5.9K" in plain(vk.text) and "11.1K" not in plain(vk.text) and "777" not in vk.text
+    dzen = (await bob.send("/history dzen reach"))[-1]  # one network, one metric: a chart
+    assert dzen.photo and "777" in plain(dzen.content) and "Dzen" in dzen.content
+    unknown = (await bob.send("/history vk nonsense"))[-1]
+    assert "nonsense" in unknown.text
