@@ -8,8 +8,8 @@ from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
 from bot.i18n import SUPPORTED_LANGUAGES, get_translator
 
 COMMANDS = ("start", "add", "history", "report", "kpis", "projects", "new", "undo", "export",
-            "template", "note", "experiment", "formula", "channel", "schedule", "timezone",
-            "alerts", "members", "language", "help", "cancel", "delete", "forget")
+            "template", "note", "experiment", "formula", "campaigns", "channel", "schedule",
+            "timezone", "alerts", "members", "language", "help", "cancel", "delete", "forget")
 
 
 def bot_commands(lang: str) -> list[BotCommand]:

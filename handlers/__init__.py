@@ -12,6 +12,7 @@ from aiogram import Router
 def get_routers() -> list[Router]:
     from handlers import (
         alerts,
+        breakdown,
         channel,
         common,
         danger,
@@ -40,6 +41,7 @@ def get_routers() -> list[Router]:
         history.router,
         export.router,
         experiments.router,
+        breakdown.router,
         report.router,
         settings.router,
         alerts.router,

@@ -144,3 +144,32 @@ async def test_history_of_one_network(botapi: TelegramFake, app: App):
     assert dzen.photo and "777" in plain(dzen.content) and "Dzen" in dzen.content
     unknown = (await bob.send("/history vk nonsense"))[-1]
     assert "nonsense" in unknown.text
+
+
+async def test_campaign_weeks_by_an_editor_viewers_read_and_are_refused(botapi: TelegramFake,
+                                                                        app: App):
+    from tests.e2e.test_teams import plain as i18n_text
+    from tests.e2e.test_teams import snapshot, team
+
+    anna, bob, vera, project_id = await team(botapi, app)
+    await bob.send("кампания «Чёрная <пятница>»: бюджет 20 000, лиды 31")
+    await bob.send("вк: охват 100")
+    listing = (await vera.send("/campaigns"))[-1].text  # viewers read
+    assert "кампания «Чёрная <пятница>»: недели не заданы" in listing and "Сети: ВК" in listing
+
+    before = await snapshot(app.storage)
+    campaigns = await app.storage.get_campaigns(project_id)
+    refused = (await vera.send("/campaigns «Чёрная <пятница>» 2026-W47"))[-1]
+    assert refused.text == i18n_text("access-denied-edit")
+    assert await app.storage.get_campaigns(project_id) == campaigns
+    assert await snapshot(app.storage) == before
+
+    reply = (await bob.send("/campaigns «Чёрная <пятница>» 2026-W47 2026-W48"))[-1].text
+    assert "кампания «Чёрная <пятница>»: 2026-W47 — 2026-W48" in reply
+    bad = (await bob.send("/campaigns «Чёрная <пятница>» 2026-W48 2026-W47"))[-1].text
+    assert "Последняя неделя раньше первой" in bad
+    bad = (await anna.send("/campaigns «Зима» никогда"))[-1].text
+    assert "«никогда» — это не неделя" in bad
+    stored = {c.name: (c.start_week, c.end_week)
+              for c in await app.storage.get_campaigns(project_id)}
+    assert stored == {"Чёрная <пятница>": (date(2026, 11, 16), date(2026, 11, 23))}
