@@ -204,6 +204,12 @@ class Storage(ABC):
         name (for backups and exports)."""
 
     @abstractmethod
+    async def save_collected(self, project_id: int, value: NewValue) -> bool:
+        """Save a number the bot collected itself as its own batch (source `collected`, user 0),
+        unless a person's number (any other source) is already stored for that week, metric
+        and segment: that one is never overwritten (False). Atomic on every backend."""
+
+    @abstractmethod
     async def get_networks(self, project_id: int) -> list[str]:
         """The networks the project's values were ever saved for, in the order first used."""
 

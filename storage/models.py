@@ -25,6 +25,7 @@ class BatchSource(StrEnum):
     MESSAGE = "message"  # a typed message
     GUIDED = "guided"  # the /add dialog
     IMPORT = "import"  # an uploaded file
+    COLLECTED = "collected"  # counted by the bot itself (a linked channel's subscribers)
 
 
 @dataclass(frozen=True, slots=True)

@@ -78,6 +78,10 @@ def _project(row: Sequence[Any]) -> Project:
     )
 
 
+class _KeptPersonsNumber(Exception):
+    """Rolls back a collected number's transaction when a person's number is stored."""
+
+
 def _new_value(row: Sequence[Any]) -> NewValue:
     return NewValue(row[0], row[1], row[2], row[3], network=row[4], campaign=row[5])
 
@@ -590,6 +594,45 @@ class PostgresStorage(PostgresExperimentsMixin, Storage):
             'v.campaign COLLATE "C"')
         return [(r[0], WeeklyValue(r[1], r[2], r[3], r[4], approximate=r[5], network=r[6],
                                    campaign=r[7])) for r in rows]
+
+    async def save_collected(self, project_id: int, value: NewValue) -> bool:
+        (value,) = latest_values([value]).values()
+        key = (project_id, value.week_start, value.metric, value.network, value.campaign)
+        try:
+            async with self.transaction() as conn:
+                batch_id = await conn.fetchval(
+                    "INSERT INTO batches (project_id, user_id, source, created_at) "
+                    "VALUES ($1, $2, $3, $4) RETURNING id", project_id, FORGOTTEN_USER_ID,
+                    BatchSource.COLLECTED.value, _now())
+                previous = await conn.fetchval(
+                    "SELECT value FROM weekly_values WHERE project_id = $1 AND week_start = $2 "
+                    "AND metric = $3 AND network = $4 AND campaign = $5", *key)
+                # The upsert itself decides: a row a person's batch wrote (even one committed
+                # by another instance a moment ago) is left as it is.
+                written = await conn.fetchval(
+                    "INSERT INTO weekly_values (project_id, week_start, metric, network, "
+                    "campaign, value, approximate, batch_id) "
+                    "VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7) "
+                    "ON CONFLICT (project_id, week_start, metric, network, campaign) "
+                    "DO UPDATE SET value = excluded.value, approximate = FALSE, "
+                    "batch_id = excluded.batch_id WHERE EXISTS (SELECT 1 FROM batches b "
+                    "WHERE b.id = weekly_values.batch_id AND b.source = $8) RETURNING 1",
+                    *key, float(value.value), batch_id, BatchSource.COLLECTED.value)
+                if written is None:
+                    raise _KeptPersonsNumber
+                await conn.execute(
+                    "INSERT INTO entries (batch_id, project_id, week_start, metric, network, "
+                    "campaign, value, previous_value, approximate) "
+                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, FALSE)",
+                    batch_id, *key, float(value.value), previous)
+                if value.network:
+                    await conn.execute(
+                        "INSERT INTO project_networks (project_id, name, created_at) "
+                        "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                        project_id, value.network, _now())
+        except _KeptPersonsNumber:
+            return False  # the transaction rolled back: no batch, no entry
+        return True
 
     async def get_networks(self, project_id: int) -> list[str]:
         rows = await self.query_all(

@@ -321,6 +321,21 @@ def _save_batch(conn: sqlite3.Connection, project_id: int, user_id: int, source:
                       weeks=_week_values(conn, project_id, read_weeks))
 
 
+def _save_collected(conn: sqlite3.Connection, project_id: int, values: dict[tuple, NewValue],
+                    now: str) -> bool:
+    (value,) = values.values()
+    row = conn.execute(
+        "SELECT b.source FROM weekly_values v JOIN batches b ON b.id = v.batch_id "
+        f"WHERE v.project_id = ? AND v.week_start = ? AND v.metric = ? {_SEGMENT}",
+        (project_id, value.week_start.isoformat(), value.metric, value.network,
+         value.campaign)).fetchone()
+    if row is not None and row[0] != BatchSource.COLLECTED.value:
+        return False  # a person's number for that week stays
+    _save_batch(conn, project_id, FORGOTTEN_USER_ID, BatchSource.COLLECTED.value, [value],
+                None, now, ())
+    return True
+
+
 def _week_values(conn: sqlite3.Connection, project_id: int,
                  weeks: tuple[date, ...]) -> dict[date, dict[str, float]]:
     found: dict[date, dict[str, float]] = {week: {} for week in weeks}
@@ -889,6 +904,10 @@ class SqliteStorage(SqliteExperimentsMixin, Storage):
         return [(r[0], WeeklyValue(r[1], date.fromisoformat(r[2]), r[3], r[4],
                                    approximate=bool(r[5]), network=r[6], campaign=r[7]))
                 for r in rows]
+
+    async def save_collected(self, project_id: int, value: NewValue) -> bool:
+        return await self.in_transaction(_save_collected, project_id, latest_values([value]),
+                                         self._now())
 
     async def get_networks(self, project_id: int) -> list[str]:
         rows = await self.query_all(

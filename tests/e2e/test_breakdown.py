@@ -3,8 +3,9 @@ totals, undo, import with a network column, /export and its round trip into a ne
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
+from storage.models import BatchSource, NewValue, ProjectKpi
 from tests.botapi.client import TgUser
 from tests.botapi.fake import TelegramFake
 from tests.e2e.app import App
@@ -173,3 +174,31 @@ async def test_campaign_weeks_by_an_editor_viewers_read_and_are_refused(botapi: 
     stored = {c.name: (c.start_week, c.end_week)
               for c in await app.storage.get_campaigns(project_id)}
     assert stored == {"Чёрная <пятница>": (date(2026, 11, 16), date(2026, 11, 23))}
+
+
+async def test_the_digest_job_collects_the_channels_subscribers(botapi: TelegramFake, app: App):
+    channel = -1001234567890
+    project = await app.storage.create_project(OWNER, "Кофейня", "reach", "UTC", "ru",
+                                               [ProjectKpi("followers")])
+    botapi.add_chat(channel, "channel", "Coffee News", username="coffee_news")
+    botapi.set_member(channel, OWNER, "creator")
+    for user_id in range(5000, 5042):
+        botapi.set_member(channel, user_id, "member")
+    botapi.set_member(channel, 5042, "left")
+    await app.storage.set_channel(project.id, channel, "Coffee News")
+    next_monday = date.today() + timedelta(days=7 - date.today().weekday())
+    await app.storage.set_schedule(project.id, weekday=0, at=time(10), enabled=True,
+                                   reminder_hours=None)
+    # a person typed the week before last: that number is never overwritten
+    typed_week, report_week = next_monday - timedelta(weeks=2), next_monday - timedelta(weeks=1)
+    await app.storage.save_batch(project.id, OWNER, BatchSource.MESSAGE, [
+        NewValue(typed_week, "followers", 40, network="telegram")])
+    due = datetime.combine(next_monday, time(10), tzinfo=UTC)
+    assert await app.delivery.deliver_due(due) == 1
+    stored = await breakdown_of(app, project.id)
+    # the bot itself (an administrator), the creator and 42 members; "left" does not count
+    assert stored == {(typed_week, "followers", "telegram", ""): 40,
+                      (report_week, "followers", "telegram", ""): 44}
+    assert len(botapi.calls_to("getChatMemberCount")) == 1
+    caption = botapi.calls_to("sendPhoto", ok=True)[-1].params.get("caption", "")
+    assert "44" in caption  # the digest already counts it

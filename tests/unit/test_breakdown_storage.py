@@ -230,3 +230,25 @@ async def test_postgres_migration_keeps_values(old_pg: str) -> None:
         await _check_migrated(storage, 1)
     finally:
         await storage.close()
+
+
+async def test_a_collected_number_never_overwrites_a_persons(storage: Storage) -> None:
+    pid = await _project(storage)
+    collected = NewValue(W1, "followers", 3400, network="telegram")
+    assert await storage.save_collected(pid, collected)
+    # collected again the same week: the newer count replaces the bot's own
+    assert await storage.save_collected(pid, NewValue(W1, "followers", 3410, network="telegram"))
+    values = await storage.get_values(pid, breakdown=True)
+    assert [(v.network, v.value) for v in values] == [("telegram", 3410.0)]
+    # a person types the number: it replaces the collected one, and stays from then on
+    await storage.save_batch(pid, 1, MSG, [NewValue(W1, "followers", 3500, network="telegram")])
+    assert not await storage.save_collected(pid, NewValue(W1, "followers", 9, network="telegram"))
+    values = await storage.get_values(pid, breakdown=True)
+    assert [(v.network, v.value) for v in values] == [("telegram", 3500.0)]
+    sources = await run_sql(storage, "SELECT source, count(*) FROM batches WHERE project_id = ? "
+                            "GROUP BY source ORDER BY source", pid)
+    assert sources == [("collected", 2), ("message", 1)]  # the refused one left no batch
+    assert await storage.get_networks(pid) == ["telegram"]
+    # the person's /undo brings the bot's count back
+    await storage.undo_last_batch(pid, 1)
+    assert [v.value for v in await storage.get_values(pid, breakdown=True)] == [3410.0]
