@@ -172,7 +172,9 @@ def alert_details(data: DigestInput) -> str:
     for key in list(data.series)[: data.kpi_count]:
         alerts = sorted(analysis.metrics[key].alerts, key=lambda a: a is not strongest(
             analysis.metrics[key].alerts))
-        lines += [f"• {alert_message(a, data.series[key], data.lang)}" for a in alerts]
+        cause = data.breakdown.causes.get(key)
+        lines += [f"• {alert_message(a, data.series[key], data.lang)}"
+                  + (f" — {cause}" if cause and a is alerts[0] else "") for a in alerts]
     return fit_message("\n".join(lines) if len(lines) > 1 else lines[0] + "\n"
                        + t("digest-all-good"))
 

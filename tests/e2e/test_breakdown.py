@@ -128,6 +128,8 @@ async def test_report_says_which_network_moved_the_total(botapi: TelegramFake, a
     assert "mostly VK (−41%)" in text  # the reach alert names the network that fell
     # CPL: BF 200, Winter <2> 450 — the cheaper lead first; the name is escaped on the wire
     assert "Campaigns by CPL, best first: campaign “BF” 200, campaign “Winter <2>” 450" in text
+    details = plain((await bob.send("/report details"))[-1].text)
+    assert "Reach" in details and "mostly VK (−41%)" in details
 
 
 async def test_history_of_one_network(botapi: TelegramFake, app: App):
