@@ -160,3 +160,15 @@ def test_a_header_line_moves_a_whole_message_into_a_network(
     text = "\n".join(text.split("\n\n"))  # a blank line would end the header's reach
     entry = parse(f"{network[0]}:\n{text}")
     assert segmented(entry) == {(k, network[1], ""): v for k, v in expected.items()}
+
+
+SOUP = st.sampled_from([*"0123456789 ,.;:-%\n«»\"", "вк", "ig", "кампания ", "campaign ",
+                       "сеть ", "дзен", "охват", "reach", "прошлая неделя", "2026-W45"])
+
+
+@given(st.lists(SOUP))
+def test_never_raises_and_values_have_one_segment_at_most(pieces: list[str]) -> None:
+    entry = parse("".join(pieces))
+    for value in entry.values:
+        assert value.raw_name and value.raw_value
+        assert not (value.network and value.campaign)
