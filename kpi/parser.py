@@ -28,6 +28,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import re
 from collections.abc import Sequence
@@ -137,14 +138,15 @@ _BASE_INDEX.pop((), None)
 _BASE_LONGEST = max(len(k) for k in _BASE_INDEX)
 
 
-def _alias_pattern(names: Sequence[str]) -> re.Pattern[str]:
+@functools.lru_cache(maxsize=256)  # one per project's set of networks: built once, not per message
+def _alias_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
     alternatives = sorted({n for n in names if n}, key=len, reverse=True)
     body = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in alternatives)
     return re.compile(rf"[ \t]*(?P<alias>{body})(?![\w%$€₽])")
 
 
 _BUILTIN_ALIASES = [a for aliases in breakdown.NETWORK_ALIASES.values() for a in aliases]
-_BUILTIN_PATTERN = _alias_pattern(_BUILTIN_ALIASES)
+_BUILTIN_PATTERN = _alias_pattern(tuple(_BUILTIN_ALIASES))
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +180,7 @@ class _EntryParser:
         # The project's own networks, folded → as stored; built-in keys are aliases already.
         self.own_networks = {breakdown.fold(n): n for n in networks
                              if n and n not in breakdown.NETWORKS}
-        self.network_pattern = (_alias_pattern([*_BUILTIN_ALIASES, *self.own_networks])
+        self.network_pattern = (_alias_pattern((*_BUILTIN_ALIASES, *self.own_networks))
                                 if self.own_networks else _BUILTIN_PATTERN)
         self.segment: tuple[str, str] = ("", "")
         self.custom = tuple(custom)
