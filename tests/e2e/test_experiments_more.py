@@ -37,7 +37,8 @@ async def test_export_has_formula_rows_that_an_import_skips(botapi: TelegramFake
     rows = list(csv.reader(io.StringIO(doc.document.decode("utf-8"))))
     last_week = (current_week(TZ) - timedelta(weeks=1)).isoformat()
     formula_rows = [r for r in rows if r[4] == "formula"]
-    assert formula_rows == [["Кофейня", last_week, "'=Клики на лид", "25", "formula", "false"]]
+    assert formula_rows == [["Кофейня", last_week, "'=Клики на лид", "25", "formula", "false",
+                            "", ""]]  # project-wide: no network, no campaign
     assert rows.index(formula_rows[0]) == 3  # after the week's two stored rows
     assert "3 значений" in doc.caption  # stored values only
 
