@@ -33,6 +33,16 @@ class Settings(BaseSettings):
     redis_url: SecretStr | None = None  # redis://host:port/db: FSM, isolation, shared limiter
     redis_prefix: str = "smm"
     redis_lock_timeout: float = 60.0  # seconds a crashed instance's per-user lock outlives it
+    # Seconds a digest claim holds without a heartbeat: how soon another instance takes over
+    # the digest of an instance that died mid-send (bot.digest_job).
+    digest_lease_seconds: float = 60.0
+
+    @field_validator("digest_lease_seconds")
+    @classmethod
+    def _lease(cls, value: float) -> float:
+        if not 2 <= value <= 3600:
+            raise ValueError("DIGEST_LEASE_SECONDS must be between 2 and 3600")
+        return value
 
     @field_validator("default_language")
     @classmethod

@@ -240,8 +240,8 @@ async def test_restart_neither_repeats_nor_forgets_a_digest(botapi: TelegramFake
 
 async def test_a_digest_abandoned_mid_send_goes_out_after_restart(
         botapi: TelegramFake, tmp_path: Path):
-    """A process that died between claim and send leaves a 'sending' claim; once it is stale
-    the project is due again."""
+    """A process that died between claim and send leaves a 'sending' claim; once its lease
+    ran out the project is due again."""
     db = tmp_path / "bot.db"
     TgUser(botapi, OWNER, "Анна")
     async with running_app(botapi, db) as app:
@@ -249,8 +249,8 @@ async def test_a_digest_abandoned_mid_send_goes_out_after_restart(
         assert await app.storage.claim_digest(project.id, MONDAY)  # …and the process dies
     async with running_app(botapi, db) as app:
         assert await app.delivery.deliver_due(MSK_DUE + timedelta(minutes=5)) == 0
-        # Two hours later (claims are stale after one hour)
-        await run_sql(app.storage, "UPDATE digests SET claimed_at = ?", MSK_DUE)
+        # The dead process's lease ran out (nothing renewed it)
+        await run_sql(app.storage, "UPDATE digests SET lease_until = ?", MSK_DUE)
         assert await app.delivery.deliver_due(MSK_DUE + timedelta(hours=2)) == 1
     assert len(photos_to(botapi, OWNER)) == 1
 
