@@ -15,7 +15,7 @@ this process's (a process stalled longer than its lease has lost it and sends no
 as soon as Telegram returns the message it is marked 'sent' (the details text follows; it is
 never repeated). The one window that can still double a chart is a kill after Telegram
 accepted sendPhoto and before the 'sent' mark is committed (the response on the wire plus one
-commit). `release_abandoned` at start drops claims whose lease already ran out and logs them.
+commit). Each tick first drops (`release_abandoned`) and logs the claims whose lease ran out.
 """
 
 from __future__ import annotations
@@ -57,11 +57,14 @@ class DigestDelivery:
         self.lease = lease
         self._waves = 0  # deliver_due calls in progress: the heartbeat runs while any does
         self._heartbeat: asyncio.Task[None] | None = None
+        self._tag_logged = False
 
     async def release_abandoned(self) -> int:
-        """At start, before the first tick: the claims of other process starts whose lease
-        ran out are dropped (and logged), so those digests are due again now."""
-        log.info("digest claims of this process are tagged %s", self.boot)
+        """At start and at every tick: the claims of other process starts whose lease ran out
+        are dropped (and logged), so those digests are due again now."""
+        if not self._tag_logged:
+            log.info("digest claims of this process are tagged %s", self.boot)
+            self._tag_logged = True
         released = await self.storage.release_digest_claims(self.boot)
         for project_id, week, started in released:
             if started:
@@ -79,6 +82,7 @@ class DigestDelivery:
         now = now or datetime.now(UTC)
         self._start_heartbeat()
         try:
+            await self.release_abandoned()  # a dead instance's digests are due again
             return await self._deliver_wave(now)
         finally:
             await self._stop_heartbeat()

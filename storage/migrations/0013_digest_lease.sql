@@ -5,3 +5,5 @@
 ALTER TABLE digests ADD COLUMN lease_until TEXT;
 UPDATE digests SET lease_until = strftime('%Y-%m-%dT%H:%M:%S+00:00', claimed_at, '+1 hour')
     WHERE status = 'sending';
+-- Every tick looks for expired claims: only the few 'sending' rows are in this index.
+CREATE INDEX digests_sending_by_lease ON digests (lease_until) WHERE status = 'sending';
