@@ -35,7 +35,9 @@ USER = 1001
 SAVED = "Saved for the week"
 UNDONE = "Undone:"
 STOP_BOUND = 20.0  # seconds a SIGTERM may take (bot.app.SHUTDOWN_TIMEOUT plus start-up)
-DIGEST_LEASE_SECONDS = 6  # the bot processes' digest lease: tick every 3 s, heartbeat every 2 s
+# The bot processes' digest lease (tick every 5 s, heartbeat every 3.3 s): short, so a killed
+# process's claim is taken over within seconds; long enough for a loaded 2-core CI machine.
+DIGEST_LEASE_SECONDS = 10
 
 
 async def wait_for(predicate: Callable[[], object], timeout: float = 10.0,
