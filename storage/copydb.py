@@ -11,10 +11,11 @@ written (migrate both to the same release first).
   the checksums differ, nothing is committed.
 - The target is migrated to the newest schema first and must hold no records, unless
   `replace=True` (``--replace``): then its records are deleted in the same transaction.
-- Checksum: per table, SHA-256 over the rows in a canonical form (each value decoded to its
-  logical type — the PostgreSQL column type — and written one way: datetimes in UTC with
-  microseconds, dates ISO, booleans 0/1, floats by repr), rows sorted; computed the same way
-  on the source snapshot and on the target as written, before the commit.
+- Checksum: per table, the sum modulo 2**256 of each row's SHA-256 in a canonical form (each
+  value decoded to its logical type — the PostgreSQL column type — and written one way:
+  datetimes in UTC with microseconds, dates ISO, booleans 0/1, floats by repr), so row order
+  does not matter and rows stream through in chunks; computed the same way on the source
+  snapshot as it is read and on the target as written, before the commit.
 - PostgreSQL identity sequences are set past the largest copied id; SQLite's AUTOINCREMENT
   counter follows explicit ids by itself.
 """
@@ -24,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -36,6 +37,7 @@ from storage.url import DatabaseUrlError, is_memory, is_postgres_url, sqlite_pat
 SKIPPED_TABLES = frozenset({"schema_version"})
 
 Row = tuple[Any, ...]
+CHUNK = 5000  # rows read, checked and written at a time
 
 # Date columns whose "not yet" is '' on SQLite (it sorts before every ISO date) and 0001-01-01
 # on PostgreSQL (a DATE cannot be ''): kind "date0", translated both ways.
@@ -151,15 +153,32 @@ def _canonical(kind: str, value: Any) -> str | None:
     return value.isoformat(timespec="microseconds")
 
 
+class TableHash:
+    """A table's checksum, built row by row in any order: the sum modulo 2**256 of each
+    canonical row's SHA-256 (a multiset hash: rows stream through, nothing is sorted or held)."""
+
+    def __init__(self, kinds: Sequence[str]) -> None:
+        self.kinds = kinds
+        self.count = 0
+        self._total = 0
+
+    def add(self, rows: Iterable[Sequence[Any]]) -> None:
+        for row in rows:
+            line = json.dumps([_canonical(k, v) for k, v in zip(self.kinds, row, strict=True)],
+                              ensure_ascii=False)
+            digest = hashlib.sha256(line.encode()).digest()
+            self._total = (self._total + int.from_bytes(digest, "big")) % 2**256
+            self.count += 1
+
+    def hexdigest(self) -> str:
+        return f"{self._total:064x}"
+
+
 def table_checksum(kinds: Sequence[str], rows: Iterable[Sequence[Any]]) -> tuple[int, str]:
-    """(row count, SHA-256) of decoded rows in the canonical form, independent of row order."""
-    lines = sorted(json.dumps([_canonical(k, v) for k, v in zip(kinds, row, strict=True)],
-                              ensure_ascii=False) for row in rows)
-    digest = hashlib.sha256()
-    for line in lines:
-        digest.update(line.encode())
-        digest.update(b"\n")
-    return len(lines), digest.hexdigest()
+    """(row count, checksum) of decoded rows in the canonical form, independent of row order."""
+    hashed = TableHash(kinds)
+    hashed.add(rows)
+    return hashed.count, hashed.hexdigest()
 
 
 def _to_sqlite(kind: str, value: Any) -> Any:
@@ -267,10 +286,12 @@ class _Sqlite:
         return {name: {r[2] for r in self.conn.execute(f'PRAGMA foreign_key_list("{name}")')}
                 for name in (await self.table_columns())}
 
-    async def read(self, table: Table) -> list[Row]:
+    async def read(self, table: Table) -> AsyncIterator[list[Row]]:
         assert self.conn is not None
         cols = ", ".join(f'"{c}"' for c in table.columns)
-        return [tuple(r) for r in self.conn.execute(f'SELECT {cols} FROM "{table.name}"')]
+        cursor = self.conn.execute(f'SELECT {cols} FROM "{table.name}"')
+        while rows := cursor.fetchmany(CHUNK):
+            yield [tuple(r) for r in rows]
 
     async def count(self, table: Table) -> int:
         assert self.conn is not None
@@ -379,9 +400,11 @@ class _Postgres:
             result.setdefault(r["child"], set()).add(r["parent"])
         return result
 
-    async def read(self, table: Table) -> list[Row]:
+    async def read(self, table: Table) -> AsyncIterator[list[Row]]:
         cols = ", ".join(f'"{c}"' for c in table.columns)
-        return [tuple(r) for r in await self.conn.fetch(f'SELECT {cols} FROM "{table.name}"')]
+        cursor = await self.conn.cursor(f'SELECT {cols} FROM "{table.name}"')  # in the snapshot
+        while rows := await cursor.fetch(CHUNK):
+            yield [tuple(r) for r in rows]
 
     async def count(self, table: Table) -> int:
         return int(await self.conn.fetchval(f'SELECT count(*) FROM "{table.name}"'))
@@ -443,13 +466,6 @@ async def copy_database(from_url: str, to_url: str, *, replace: bool = False,
         await source.open()
         await target.open()
         tables = await _plan(source, target)
-        source_rows: dict[str, list[Row]] = {}
-        reports_source: dict[str, tuple[int, str]] = {}
-        for table in tables:
-            rows = _decode_rows(table, await source.read(table), "source")
-            source_rows[table.name] = rows
-            reports_source[table.name] = table_checksum(table.kinds, rows)
-
         await target.begin()
         try:
             nonempty = [t.name for t in tables if await target.count(t)]
@@ -459,16 +475,22 @@ async def copy_database(from_url: str, to_url: str, *, replace: bool = False,
             if nonempty:
                 say(f"deleting the target's records in {len(nonempty)} tables (--replace)")
                 await target.delete_all(tables)
-            for table in tables:
-                await target.write(table, source_rows.pop(table.name))
+            sums: dict[str, TableHash] = {}
+            for table in tables:  # streamed in chunks: memory stays flat however large
+                sums[table.name] = TableHash(table.kinds)
+                async for chunk in source.read(table):
+                    rows = _decode_rows(table, chunk, "source")
+                    sums[table.name].add(rows)
+                    await target.write(table, rows)
             await target.fix_sequences(tables)
             reports = []
             for table in tables:
-                rows = _decode_rows(table, await target.read(table), "target")
-                count, checksum = table_checksum(table.kinds, rows)
-                source_count, source_checksum = reports_source[table.name]
-                reports.append(TableReport(table.name, source_count, count, source_checksum,
-                                           checksum))
+                written = TableHash(table.kinds)
+                async for chunk in target.read(table):
+                    written.add(_decode_rows(table, chunk, "target"))
+                read = sums[table.name]
+                reports.append(TableReport(table.name, read.count, written.count,
+                                           read.hexdigest(), written.hexdigest()))
             report = CopyReport(reports)
             if not report.ok:
                 raise ChecksumMismatchError(format_report(report))
