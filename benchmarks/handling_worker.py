@@ -89,7 +89,7 @@ async def serve_bot(url: str, db: str, timing: Timing) -> None:
     # throttle 0: every update is handled in full (the production cooldown only concerns
     # reports and files, never entries, but keep the measurement free of it)
     dispatcher = create_dispatcher(settings, storage, SqliteFsmStorage(storage),
-                                   throttle_seconds=0, renderer=renderer)
+                                   throttle=False, renderer=renderer)
     dispatcher.update.outer_middleware._middlewares.insert(0, timing)
     bot = create_bot(TOKEN, url)
     poller = Poller(dispatcher, bot, allowed_updates=dispatcher.resolve_used_update_types(),

@@ -7,19 +7,62 @@ import json
 import re
 import sys
 from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from bot.config import ConfigError
 from bot.i18n import get_translator
-from kpi import catalogue
+from kpi import catalogue, expressions
 from kpi.analysis import analyze, series_for, to_json
+from kpi.catalogue import Direction
 from kpi.formatting import format_change_pct, format_number
 from kpi.formulas import derived_series
 from kpi.importing import ImportProblem, read_import
 
+DIRECTION_WORDS = {"up": Direction.HIGHER, "down": Direction.LOWER, "neutral": Direction.NEUTRAL,
+                   "вверх": Direction.HIGHER, "вниз": Direction.LOWER,
+                   "нейтрально": Direction.NEUTRAL}
+_DIRECTION_SUFFIX = re.compile(r":\s*(\w+)\s*$")
 
-def analyze_file(path: Path, lang: str, today: date | None = None) -> dict:
+
+@dataclass(frozen=True, slots=True)
+class CliFormula:
+    name: str
+    tree: expressions.Expr
+    direction: Direction
+
+
+def parse_formula_option(text: str, lang: str) -> CliFormula:
+    """`--formula "name=expr[:up|down|neutral]"` (a `:` before another word is a division).
+
+    A bad one is a ConfigError (exit code 2) naming the problem and its character position."""
+    t = get_translator(lang)
+    name, sep, formula = text.partition("=")
+    name = " ".join(name.split())
+    if not sep or not name:
+        raise ConfigError(f"--formula {text!r}: {strip_html(t('analyze-formula-usage'))}")
+    direction = Direction.HIGHER
+    suffix = _DIRECTION_SUFFIX.search(formula)
+    if suffix and suffix.group(1).casefold() in DIRECTION_WORDS:
+        direction = DIRECTION_WORDS[suffix.group(1).casefold()]
+        formula = formula[: suffix.start()]
+    try:
+        tree = expressions.parse(formula)
+    except expressions.ExpressionError as error:
+        args = dict(error.args_)
+        if "expected" in args:
+            args["expected"] = t(f"expr-what-{args['expected']}")
+        offset = len(text) - len(text.partition("=")[2]) + error.position  # in the whole option
+        where = strip_html(t("analyze-formula-position", position=offset + 1))
+        raise ConfigError(f"--formula {text!r}: {strip_html(t(error.key, **args))} ({where})"
+                          ) from None
+    return CliFormula(name, tree, direction)
+
+
+def analyze_file(path: Path, lang: str, today: date | None = None,
+                 formulas: Sequence[CliFormula] = ()) -> dict:
     today = today or datetime.now(UTC).date()
     result = read_import(path.read_bytes(), path.name, today=today)
     weeks: dict[date, dict[str, float]] = defaultdict(dict)
@@ -28,12 +71,20 @@ def analyze_file(path: Path, lang: str, today: date | None = None) -> dict:
     for week, derived in derived_series(weeks).items():
         for key, item in derived.items():
             weeks[week].setdefault(key, item.value)
+    for values in weeks.values():  # after the derived KPIs, which formulas may use
+        computed = {f.name: expressions.evaluate(f.tree, values) for f in formulas}
+        values.update({name: value for name, value in computed.items() if value is not None})
     first, last = min(weeks), max(weeks)
     week_list = [first + timedelta(weeks=i) for i in range((last - first).days // 7 + 1)]
     metrics = [k for k in catalogue.METRICS if any(k in weeks[w] for w in weeks)]
-    metrics += sorted({m for w in weeks.values() for m in w} - set(metrics))
+    metrics += sorted({m for w in weeks.values() for m in w} - set(metrics)
+                      - {f.name for f in formulas})
+    metrics += [f.name for f in formulas if f.name not in metrics]
+    directions = {f.name: f.direction for f in formulas}
     series = {key: series_for(key, week_list, [weeks.get(w, {}).get(key) for w in week_list])
               for key in metrics}
+    for name, direction in directions.items():  # judged the way the option says
+        series[name] = replace(series[name], direction=direction)
     # The file's last week is the one being judged, as a digest judges the week just ended.
     analysis = analyze(series, current_week=last + timedelta(weeks=1))
     report = to_json(analysis, get_translator(lang))
@@ -59,12 +110,16 @@ def print_text(report: dict, lang: str) -> None:
             print(f"    - {alert['message']}")
 
 
-def run_analyze(file: str, *, as_json: bool, lang: str) -> int:
+def run_analyze(file: str, *, as_json: bool, lang: str, formulas: Sequence[str] = ()) -> int:
+    parsed = [parse_formula_option(text, lang) for text in formulas]
+    names = [f.name for f in parsed]
+    if len(set(names)) < len(names):
+        raise ConfigError("--formula: two formulas with the same name")
     path = Path(file)
     if not path.is_file():
         raise ConfigError(f"no such file: {file}")
     try:
-        report = analyze_file(path, lang)
+        report = analyze_file(path, lang, formulas=parsed)
     except ImportProblem as problem:
         t = get_translator(lang)
         print(f"smm-kpi-bot: {strip_html(t('import-error-' + problem.code, **problem.params))}",

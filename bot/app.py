@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from aiogram import Bot
+from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.commands import register_commands
@@ -36,9 +37,15 @@ from bot.heap import settle_heap
 from bot.polling import Poller
 from bot.reminder_job import ReminderJob
 from bot.rendering import Renderer
-from bot.scaling import connect_redis, dialog_storage, send_limiter, update_source
+from bot.scaling import (
+    connect_redis,
+    dialog_storage,
+    send_limiter,
+    throttle_budget,
+    update_source,
+)
 from bot.scheduler import create_scheduler
-from bot.webhook import RouteHook, WebhookServer
+from bot.webhook import RouteHook, WebhookServer, build_routes_app, serve
 from storage import open_storage
 
 log = logging.getLogger(__name__)
@@ -48,7 +55,8 @@ SHUTDOWN_TIMEOUT = 20.0  # seconds for in-flight work once a stop signal came
 
 async def run(settings: Settings, *, extra_routes: Sequence[RouteHook] = ()) -> None:
     """Run until SIGTERM/SIGINT. `extra_routes` add routes to the webhook server's aiohttp
-    Application (e.g. the Mini App API), in webhook mode."""
+    Application (e.g. the Mini App API); in long polling with WEBAPP_URL set, an aiohttp
+    server with only those routes listens on WEBHOOK_HOST:WEBHOOK_PORT."""
     token = settings.token()
     settings.check_webhook()
     storage = open_storage(settings.database_url)
@@ -60,20 +68,25 @@ async def run(settings: Settings, *, extra_routes: Sequence[RouteHook] = ()) -> 
     bot = create_bot(token, settings.telegram_api_url)
     renderer = Renderer()
     limiter = send_limiter(settings, redis)
-    delivery = DigestDelivery(bot, storage, renderer, limiter,
+    delivery = DigestDelivery(bot, storage, renderer, limiter, webapp_url=settings.webapp_url,
                               lease=timedelta(seconds=settings.digest_lease_seconds))
     reminders = ReminderJob(bot, storage, limiter, settings.default_language)
     scheduler = create_scheduler(delivery, reminders)
     dispatcher = create_dispatcher(settings, storage, fsm_storage, renderer=renderer,
                                    delivery=delivery, events_isolation=isolation,
+                                   budget=throttle_budget(settings, redis),
                                    once_per_update=settings.webhook_mode)
     dispatcher.workflow_data["scheduler"] = scheduler
     dispatcher.startup.register(on_startup)
     hook_data = {"dispatcher": dispatcher, "bots": (bot,), **dispatcher.workflow_data}
     source: Poller | WebhookServer | None = None
+    routes_runner: web.AppRunner | None = None
     try:
         source = await update_source(settings, dispatcher, bot, storage, redis,
                                      extra_routes=extra_routes)
+        if isinstance(source, Poller) and extra_routes and settings.webapp_url:
+            routes_runner = await serve(build_routes_app(dispatcher, bot, extra_routes),
+                                        settings.webhook_host, settings.webhook_port)
         stop_on_signals(source)
         await delivery.release_abandoned()
         scheduler.start()
@@ -88,6 +101,8 @@ async def run(settings: Settings, *, extra_routes: Sequence[RouteHook] = ()) -> 
                     await source.confirm()
                 else:
                     await source.close()
+            if routes_runner is not None:
+                await routes_runner.cleanup()
             # closes the FSM storage and the isolation (and so the Redis connections)
             await dispatcher.emit_shutdown(bot=bot, **hook_data)
         finally:
@@ -115,7 +130,8 @@ def stop_on_signals(poller: Poller | WebhookServer) -> None:
 async def on_startup(bot: Bot, settings: Settings, delivery: DigestDelivery,
                      scheduler: AsyncIOScheduler | None = None) -> None:
     me = await bot.get_me()
-    await register_commands(bot, settings.default_language)
+    await register_commands(bot, settings.default_language,
+                            dashboard=settings.webapp_url is not None)
     log.info("bot @%s (id %s) started", me.username, me.id)
     # Digests that fell due while the bot was down go out now, once: the scheduler's own job
     # runs at once (not awaited here), so a stop signal during a long catch-up is honoured

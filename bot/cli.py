@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import faulthandler
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -36,6 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("file")
     analyze.add_argument("--json", action="store_true", help="print one JSON document")
     analyze.add_argument("--lang", choices=("ru", "en"), default=None)
+    analyze.add_argument("--formula", action="append", default=[], metavar="NAME=EXPR[:DIR]",
+                         help="a formula KPI, repeatable: "
+                              '"weighted=(likes+comments*2)/reach*100:up"'
+                              " (DIR up, down or neutral; up by default)")
     sub.add_parser("migrate", help="apply database migrations and exit")
     backup = sub.add_parser(
         "backup", help="copy the database to PATH, consistently, even while the bot runs")
@@ -62,9 +68,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "run":
             token = settings.token()
             setup_logging(settings.log_level, token)
+            dump_stacks_on_sigusr1()
             from bot.app import run
+            from webapp.server import add_routes
 
-            asyncio.run(run(settings))
+            # The Mini App (README "Dashboard (Mini App)") mounts on the bot's aiohttp server.
+            asyncio.run(run(settings, extra_routes=[add_routes] if settings.webapp_url else []))
         elif command == "migrate":
             setup_logging(settings.log_level)
             asyncio.run(_migrate(settings.database_url))
@@ -76,7 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.analyze_cli import run_analyze
 
             return run_analyze(args.file, as_json=args.json,
-                               lang=args.lang or settings.default_language)
+                               lang=args.lang or settings.default_language,
+                               formulas=args.formula)
         elif command == "copy-db":
             setup_logging(settings.log_level)
             return asyncio.run(_copy_db(args.from_url, args.to_url, args.replace))
@@ -100,6 +110,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"smm-kpi-bot: {type(exc).__name__}: {redact(str(exc))}", file=sys.stderr)
         return 1
     return 0
+
+
+def dump_stacks_on_sigusr1() -> None:
+    """`kill -USR1 <pid>` prints every thread's stack to stderr: for a process that seems
+    stuck, in production and in the crash tests."""
+    if hasattr(signal, "SIGUSR1"):
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
 
 
 def _backup_or_restore(command: str, path: str, database_url: str) -> int:

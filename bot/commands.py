@@ -7,18 +7,25 @@ from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
 
 from bot.i18n import SUPPORTED_LANGUAGES, get_translator
 
-COMMANDS = ("start", "add", "history", "report", "kpis", "projects", "new", "undo", "export",
-            "template", "note", "experiment", "formula", "channel", "schedule", "timezone",
-            "alerts", "members", "language", "help", "cancel", "delete", "forget")
+COMMANDS = ("start", "add", "history", "report", "posts", "kpis", "projects", "new", "undo",
+            "export", "template", "note", "notes", "experiment", "formula", "formulas", "channel",
+            "schedule", "timezone", "alerts", "members", "language", "help", "cancel", "delete",
+            "forget")
 
 
-def bot_commands(lang: str) -> list[BotCommand]:
+def bot_commands(lang: str, *, dashboard: bool = False) -> list[BotCommand]:
+    """The menu; /dashboard (after /report) only when the Mini App is on (WEBAPP_URL)."""
     t = get_translator(lang)
-    return [BotCommand(command=name, description=t(f"cmd-{name}")) for name in COMMANDS]
+    names = list(COMMANDS)
+    if dashboard:
+        names.insert(names.index("report") + 1, "dashboard")
+    return [BotCommand(command=name, description=t(f"cmd-{name}")) for name in names]
 
 
-async def register_commands(bot: Bot, default_language: str) -> None:
+async def register_commands(bot: Bot, default_language: str, *, dashboard: bool = False
+                            ) -> None:
     scope = BotCommandScopeAllPrivateChats()
     for lang in SUPPORTED_LANGUAGES:
-        await bot.set_my_commands(bot_commands(lang), scope=scope, language_code=lang)
-    await bot.set_my_commands(bot_commands(default_language), scope=scope)
+        await bot.set_my_commands(bot_commands(lang, dashboard=dashboard), scope=scope,
+                                  language_code=lang)
+    await bot.set_my_commands(bot_commands(default_language, dashboard=dashboard), scope=scope)

@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     redis_url: SecretStr | None = None  # redis://host:port/db: FSM, isolation, shared limiter
     redis_prefix: str = "smm"
     redis_lock_timeout: float = 60.0  # seconds a crashed instance's per-user lock outlives it
+    # The Mini App dashboard (README "Dashboard (Mini App)"): its public https address, e.g.
+    # https://bot.example.com/app/ ; unset: no dashboard, no buttons, no server in polling mode.
+    webapp_url: str | None = None
+    webapp_initdata_max_age: int = Field(default=24 * 3600, ge=60)  # seconds initData is good
     # Seconds a digest claim holds without a heartbeat: how soon another instance takes over
     # the digest of an instance that died mid-send (bot.digest_job).
     digest_lease_seconds: float = 60.0
@@ -85,6 +89,16 @@ class Settings(BaseSettings):
         value = value.strip().rstrip("/")
         if not value.startswith(("https://", "http://")):
             raise ValueError("WEBHOOK_URL must be the public https:// base of this bot")
+        return value
+
+    @field_validator("webapp_url")
+    @classmethod
+    def _webapp_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if not value.startswith("https://"):  # Telegram opens Mini Apps over https only
+            raise ValueError("WEBAPP_URL must be the public https:// address of the dashboard")
         return value
 
     @field_validator("webhook_secret")

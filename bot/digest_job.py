@@ -28,10 +28,11 @@ from datetime import UTC, date, datetime, timedelta
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
-from aiogram.types import BufferedInputFile, Message
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
 
 from bot.delivery import RateLimiter, SendLimiter, send_with_retry
 from bot.i18n import get_translator
+from bot.menu import dashboard_button
 from bot.rendering import Renderer
 from bot.services.digest import Digest, load_digest_input
 from kpi import weeks
@@ -47,8 +48,10 @@ CONCURRENCY = 16
 class DigestDelivery:
     def __init__(self, bot: Bot, storage: Storage, renderer: Renderer,
                  limiter: SendLimiter | None = None, concurrency: int = CONCURRENCY,
-                 boot: str | None = None, lease: timedelta = DIGEST_LEASE) -> None:
+                 boot: str | None = None, webapp_url: str | None = None,
+                 lease: timedelta = DIGEST_LEASE) -> None:
         self.bot = bot
+        self.webapp_url = webapp_url  # WEBAPP_URL: a dashboard button under private digests
         self.storage = storage
         self.renderer = renderer
         self.limiter = limiter or RateLimiter()
@@ -145,7 +148,11 @@ class DigestDelivery:
             if chat_id is None:
                 await self.storage.finish_digest(project.id, week, sent=True)
                 return False
-            if not await self.send_chart(project.id, week, chat_id, digest):
+            button = None if project.channel_chat_id else dashboard_button(
+                self.webapp_url, get_translator(data.lang))
+            if not await self.send_chart(project.id, week, chat_id, digest,
+                                         InlineKeyboardMarkup(inline_keyboard=[[button]])
+                                         if button else None):
                 log.warning("project %s: digest claim for %s lost (lease ran out) before "
                             "sending; another instance has it", project.id, week)
                 return False
@@ -170,7 +177,7 @@ class DigestDelivery:
         return True
 
     async def send_chart(self, project_id: int, week: date, chat_id: int,
-                         digest: Digest) -> bool:
+                         digest: Digest, markup: InlineKeyboardMarkup | None = None) -> bool:
         """The chart with its caption; the caller marks it sent at once. The claim is marked
         as started right before each attempt (after the rate limiter's wait), so that the
         span in which a kill leaves the outcome unknown is one request and one commit.
@@ -183,7 +190,8 @@ class DigestDelivery:
             if not await self.storage.start_digest_send(project_id, week, boot=self.boot):
                 lost = True
                 return None
-            return await self.bot.send_photo(chat_id, photo, caption=digest.caption)
+            return await self.bot.send_photo(chat_id, photo, caption=digest.caption,
+                                             reply_markup=markup)
 
         await send_with_retry(chat_id, attempt, limiter=self.limiter)
         return not lost

@@ -16,7 +16,8 @@ from bot.callback_answers import CallbackAnswers
 from bot.config import Settings
 from bot.middlewares import ContextMiddleware
 from bot.retry import RetryRequests
-from bot.throttling import DEFAULT_COOLDOWN, ThrottlingMiddleware
+from bot.throttle_budget import LocalBudget, UserBudget
+from bot.throttling import ThrottlingMiddleware
 from bot.webhook import UpdateOnce
 from handlers import get_routers
 from storage.base import Storage
@@ -29,7 +30,7 @@ def create_bot(token: str, api_url: str) -> Bot:
 
 
 def create_dispatcher(settings: Settings, storage: Storage, fsm_storage: BaseStorage,
-                      throttle_seconds: float = DEFAULT_COOLDOWN, *,
+                      *, budget: UserBudget | None = None, throttle: bool = True,
                       events_isolation: BaseEventIsolation | None = None,
                       once_per_update: bool = False, **services: object) -> Dispatcher:
     # One user's updates are handled one at a time, so dialog steps never race each other
@@ -45,8 +46,10 @@ def create_dispatcher(settings: Settings, storage: Storage, fsm_storage: BaseSto
     access = ProjectAccessMiddleware()
     dispatcher.message.middleware(access)
     dispatcher.callback_query.middleware(access)
-    throttling = ThrottlingMiddleware(throttle_seconds)
-    dispatcher.message.middleware(throttling)
-    dispatcher.callback_query.middleware(throttling)
+    if throttle:  # off only in tests that are not about throttling
+        # In this process unless given one (bot.scaling: shared through Redis).
+        throttling = ThrottlingMiddleware(LocalBudget() if budget is None else budget)
+        dispatcher.message.middleware(throttling)
+        dispatcher.callback_query.middleware(throttling)
     dispatcher.include_routers(*get_routers())
     return dispatcher

@@ -3,7 +3,8 @@
 `build_web_app` makes the aiohttp Application: `POST /webhook` for Telegram, `GET /healthz`
 (the process is alive) and `GET /readyz` (database and Redis answer; 503 otherwise, and while
 stopping) for the load balancer, plus whatever `extra_routes` add (the Mini App API mounts
-itself there: `build_web_app(..., extra_routes=[webapp.add_routes])`).
+itself there: `build_web_app(..., extra_routes=[webapp.add_routes])`). In long polling with
+WEBAPP_URL set, `build_routes_app` makes an Application with only the extra routes.
 
 Exactly once across instances:
 - A request without the right `X-Telegram-Bot-Api-Secret-Token` gets 401 and reaches nothing.
@@ -51,6 +52,10 @@ JOURNAL_FAILED: ContextVar[bool] = ContextVar("journal_failed", default=False)
 
 Probe = Callable[[], Awaitable[object]]
 RouteHook = Callable[[web.Application], None]
+# What a route hook finds on the Application: the bot (its token signs Mini App initData) and
+# the dispatcher's workflow data (settings, storage, ...), so it shares them with the handlers.
+BOT_KEY = web.AppKey("bot", Bot)
+WORKFLOW_KEY = web.AppKey("workflow", dict)
 
 
 class UpdateOnce(BaseMiddleware):
@@ -154,6 +159,7 @@ def build_web_app(dispatcher: Dispatcher, bot: Bot, *, secret: str,
     """The aiohttp Application of webhook mode (see the module docstring) and its update
     handler (for `stop()`/`running()`). `extra_routes` each add routes to the Application."""
     app = web.Application()
+    app[BOT_KEY], app[WORKFLOW_KEY] = bot, dispatcher.workflow_data
     handler = WebhookHandler(dispatcher, bot, secret, **data)
     handler.register(app, path=WEBHOOK_PATH)
 
@@ -179,6 +185,31 @@ def build_web_app(dispatcher: Dispatcher, bot: Bot, *, secret: str,
     return app, handler
 
 
+def build_routes_app(dispatcher: Dispatcher, bot: Bot,
+                     extra_routes: Sequence[RouteHook]) -> web.Application:
+    """Long polling with the Mini App on: an aiohttp Application with no webhook, only
+    `GET /healthz` and the `extra_routes` (`bot.app.run` serves it on WEBHOOK_HOST:PORT)."""
+    app = web.Application()
+    app[BOT_KEY], app[WORKFLOW_KEY] = bot, dispatcher.workflow_data
+
+    async def healthz(_request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    app.router.add_get(HEALTH_PATH, healthz)
+    for add_routes in extra_routes:
+        add_routes(app)
+    return app
+
+
+async def serve(app: web.Application, host: str, port: int) -> web.AppRunner:
+    """Start listening; the caller cleans the runner up."""
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    log.info("web server listening on %s:%d", host, port)
+    return runner
+
+
 class WebhookServer:
     """Serves `build_web_app` on host:port until `stop()`; the same interface as
     `bot.polling.Poller` (`run`, `stop`, `running`) so `bot.app` drains either alike."""
@@ -197,10 +228,7 @@ class WebhookServer:
         self._stop.set()
 
     async def start(self) -> None:
-        self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, self.host, self.port).start()
-        log.info("webhook server listening on %s:%d", self.host, self.port)
+        self._runner = await serve(self.app, self.host, self.port)
 
     async def run(self) -> None:
         await self._stop.wait()

@@ -3,6 +3,7 @@ that stays ("still 28 % below the level before W46"), so the digest stops repeat
 
 from __future__ import annotations
 
+import html
 from datetime import date
 
 from aiogram import Router
@@ -14,10 +15,10 @@ from bot.access import permitted
 from bot.callback_answers import alert
 from bot.i18n import Translator
 from bot.services.digest import standing_shifts
+from bot.services.formulas import alert_metrics, resolve_alert_metric
 from handlers.callbacks import AlertAckCb
 from handlers.filters import PRIVATE
 from handlers.kpi_picker import metric_label
-from kpi import catalogue
 from kpi.numbers import parse_number
 from storage.base import Storage
 from storage.models import AlertThreshold, Membership
@@ -42,9 +43,9 @@ async def alerts(message: Message, command: CommandObject, t: Translator, storag
         return
     custom = {th.metric: th for th in await storage.get_thresholds(project.id)}
     lines = []
-    for kpi in await storage.get_kpis(project.id):
-        threshold = custom.get(kpi.metric)
-        lines.append(t("alerts-line", metric=metric_label(kpi.metric, t.lang),
+    for key in await alert_metrics(storage, project.id):
+        threshold = custom.get(key)
+        lines.append(t("alerts-line", metric=metric_label(key, t.lang),
                        warning=fmt(threshold.warning_pct if threshold else DEFAULT_WARNING),
                        critical=fmt(threshold.critical_pct if threshold else DEFAULT_CRITICAL)))
     shifts = await standing_shifts(storage, project)
@@ -66,8 +67,9 @@ def ack_keyboard(project_id: int, shifts: list[tuple[int, str, date]],
                  t: Translator) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for index, key, since in shifts:
-        builder.button(text=t("alerts-ack-button", metric=metric_label(key, t.lang),
-                              week=week_label(since)),
+        # A button label is plain text: the translator's escaping of the name must not show.
+        builder.button(text=html.unescape(t("alerts-ack-button", metric=metric_label(key, t.lang),
+                                            week=week_label(since))),
                        callback_data=AlertAckCb(project_id=project_id, index=index,
                                                 since=since.isoformat()))
     builder.adjust(1)
@@ -80,7 +82,7 @@ async def acknowledge(query: CallbackQuery, callback_data: AlertAckCb, t: Transl
     if not await permitted(query, storage, t, query.from_user.id, callback_data.project_id,
                            "editor"):
         return
-    kpis = [k.metric for k in await storage.get_kpis(callback_data.project_id)]
+    kpis = await alert_metrics(storage, callback_data.project_id)
     try:
         since = date.fromisoformat(callback_data.since)
     except ValueError:
@@ -107,15 +109,15 @@ def split_reset(words: list[str]) -> list[str] | None:
 
 async def change(message: Message, args: str, t: Translator, storage: Storage,
                  project_id: int) -> None:
-    kpis = [k.metric for k in await storage.get_kpis(project_id)]
+    kpis = await alert_metrics(storage, project_id)
     words = args.split()
     reset = split_reset(words)
     if reset is None and len(words) < 3:
         await message.answer(t("alerts-usage"))
         return
     name = " ".join(reset if reset is not None else words[:-2])
-    key = catalogue.resolve(name, [k for k in kpis if catalogue.is_custom(k)])
-    if key not in kpis:
+    key = resolve_alert_metric(name, kpis)
+    if key is None:
         await message.answer(t("alerts-unknown", name=name) + "\n" + t("alerts-usage"))
         return
     if reset is not None:

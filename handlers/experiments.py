@@ -20,6 +20,7 @@ from bot.access import permitted, refusal_for_role
 from bot.i18n import Html, Translator
 from bot.services.entry import custom_names, project_today
 from bot.services.experiments import experiment_lines
+from handlers.buttons import remove_buttons
 from handlers.callbacks import KpiCb
 from handlers.filters import PLAIN_TEXT, PRIVATE
 from handlers.kpi_picker import metric_label
@@ -119,9 +120,19 @@ async def begin_formula(message: Message, state: FSMContext, t: Translator,
     await message.answer(t("formula-ask-name", limit=FORMULA_NAME_LIMIT))
 
 
+# A step's update may come again after a crash (handled, not yet confirmed, the journal note
+# lost): each step that moves the dialog on records its update_id as `step_update`, and the
+# next step, seeing that id again, repeats its own question instead of taking the old answer
+# as the new one (the name as a formula, the formula as a unit) — as guided entry does.
+
+
+def redelivered(data: dict, update: Update) -> bool:
+    return data.get("step_update") == update.update_id
+
+
 @router.message(StateFilter(FormulaDialog.name), PLAIN_TEXT)
 async def formula_name(message: Message, state: FSMContext, t: Translator,
-                       storage: Storage) -> None:
+                       storage: Storage, event_update: Update) -> None:
     data = await state.get_data()
     if not await permitted(message, storage, t, message.from_user.id, data["project_id"],
                            "editor"):
@@ -135,15 +146,28 @@ async def formula_name(message: Message, state: FSMContext, t: Translator,
     if catalogue.resolve(name, custom) is not None:
         await message.answer(t("formula-name-taken", name=name))
         return
-    await state.update_data(name=name)
+    if await existing_formula(storage, data["project_id"], name) is not None:
+        await message.answer(t("formula-name-taken-formula", name=name))
+        return
+    await state.update_data(name=name, step_update=event_update.update_id)
     await state.set_state(FormulaDialog.formula)
     await message.answer(t("formula-ask-formula", name=name))
 
 
+async def existing_formula(storage: Storage, project_id: int, name: str) -> FormulaKpi | None:
+    """The project's formula KPI of that name, compared as the user would (case, spaces)."""
+    folded = " ".join(name.split()).casefold()
+    return next((k for k in await storage.get_formula_kpis(project_id)
+                 if k.name.casefold() == folded), None)
+
+
 @router.message(StateFilter(FormulaDialog.formula), PLAIN_TEXT)
 async def formula_text(message: Message, state: FSMContext, t: Translator,
-                       storage: Storage) -> None:
+                       storage: Storage, event_update: Update) -> None:
     data = await state.get_data()
+    if redelivered(data, event_update):  # the name again: ask for the formula again
+        await message.answer(t("formula-ask-formula", name=data["name"]))
+        return
     custom = custom_names(await storage.get_kpis(data["project_id"]))
     text = message.text.strip()
     try:
@@ -151,11 +175,29 @@ async def formula_text(message: Message, state: FSMContext, t: Translator,
     except expressions.ExpressionError as error:
         await message.answer(formula_error(text, error, t))
         return
-    shown = expressions.render(tree, lambda key: metric_label(key, t.lang))
-    await state.update_data(formula=text)
+    await state.update_data(formula=text, step_update=event_update.update_id)
     await state.set_state(FormulaDialog.direction)
+    await ask_direction(message, data["project_id"], tree, t)
+
+
+async def ask_direction(message: Message, project_id: int, tree: expressions.Expr,
+                        t: Translator) -> None:
+    shown = expressions.render(tree, lambda key: metric_label(key, t.lang))
     await message.answer(t("formula-ask-direction", formula=shown),
-                         reply_markup=direction_keyboard(data["project_id"], t))
+                         reply_markup=direction_keyboard(project_id, t))
+
+
+@router.message(StateFilter(FormulaDialog.direction), PLAIN_TEXT)
+async def formula_text_again(message: Message, state: FSMContext, t: Translator,
+                             storage: Storage, event_update: Update) -> None:
+    """Text while the direction buttons are up: the formula redelivered, or a typed answer."""
+    data = await state.get_data()
+    if not redelivered(data, event_update):
+        await message.answer(t("formula-tap-direction"))
+        return
+    custom = custom_names(await storage.get_kpis(data["project_id"]))
+    await ask_direction(message, data["project_id"],
+                        expressions.parse(data["formula"], custom), t)
 
 
 def formula_error(text: str, error: expressions.ExpressionError, t: Translator) -> str:
@@ -176,7 +218,8 @@ def direction_keyboard(project_id: int, t: Translator) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-@router.callback_query(StateFilter(FormulaDialog.direction),
+# In the unit step too: the same tap redelivered after a crash only asks for the unit again.
+@router.callback_query(StateFilter(FormulaDialog.direction, FormulaDialog.unit),
                        FormulaCb.filter(F.value.in_(set(DIRECTIONS))))
 async def formula_direction(query: CallbackQuery, callback_data: FormulaCb, state: FSMContext,
                             t: Translator) -> None:
@@ -185,7 +228,7 @@ async def formula_direction(query: CallbackQuery, callback_data: FormulaCb, stat
     builder = InlineKeyboardBuilder()
     builder.button(text=t("formula-no-unit-button"),
                    callback_data=FormulaCb(project_id=callback_data.project_id, value="nounit"))
-    await query.message.edit_reply_markup(reply_markup=None)
+    await remove_buttons(query.message)
     await query.message.answer(t("formula-ask-unit", limit=UNIT_LIMIT),
                                reply_markup=builder.as_markup())
 
@@ -203,7 +246,7 @@ async def formula_unit(message: Message, state: FSMContext, t: Translator,
 @router.callback_query(StateFilter(FormulaDialog.unit), FormulaCb.filter(F.value == "nounit"))
 async def formula_no_unit(query: CallbackQuery, state: FSMContext, t: Translator,
                           storage: Storage) -> None:
-    await query.message.edit_reply_markup(reply_markup=None)
+    await remove_buttons(query.message)
     await formula_save(query.message, query.from_user.id, state, t, storage, "")
 
 
@@ -217,8 +260,17 @@ async def formula_save(message: Message, user_id: int, state: FSMContext, t: Tra
     if not await permitted(message, storage, t, user_id, data["project_id"], "editor"):
         await state.clear()
         return
-    await storage.save_formula_kpi(data["project_id"], FormulaKpi(
-        data["name"], data["formula"], data["direction"], unit))
+    kpi = FormulaKpi(data["name"], data["formula"], data["direction"], unit)
+    before = await existing_formula(storage, data["project_id"], kpi.name)
+    # The same formula already there is this very step redelivered after its save: answer
+    # again, write nothing. A different one of that name came from someone else meanwhile.
+    same = (before.name, before.formula, before.direction, before.unit) if before else None
+    if before is not None and same != (kpi.name, kpi.formula, kpi.direction, kpi.unit):
+        await state.clear()
+        await message.answer(t("formula-name-taken-formula", name=kpi.name))
+        return
+    if before is None:
+        await storage.save_formula_kpi(data["project_id"], kpi)
     await state.clear()
     await message.answer(t("formula-saved", name=data["name"], formula=data["formula"],
                            direction=t(f"direction-{data['direction']}")))

@@ -9,9 +9,10 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.access import permitted
 from bot.i18n import Translator
+from bot.services.exporting import export_file, safe_filename
 from handlers.callbacks import ExportCb
 from handlers.filters import PRIVATE
-from kpi.exporting import ExportRow, NoteRow, export_csv, export_notes_csv, export_xlsx
+from kpi.exporting import export_notes_csv, export_posts_csv
 from storage.base import Storage
 from storage.models import Membership, Project
 
@@ -45,26 +46,20 @@ async def export_format(query: CallbackQuery, callback_data: ExportCb, t: Transl
 
 async def send_export(message: Message, t: Translator, storage: Storage, project: Project,
                       fmt: str) -> None:
-    values = await storage.get_values(project.id)
-    if not values:
+    exported = await export_file(storage, project, fmt)
+    if exported is None:
         await message.answer(t("export-empty"))
         return
-    rows = [ExportRow(project=project.name, week_start=v.week_start, metric=v.metric,
-                      value=v.value, approximate=v.approximate) for v in values]
-    notes = [NoteRow(project.name, n.week_start, n.text)
-             for n in await storage.get_notes(project.id)]
-    data = export_csv(rows) if fmt == "csv" else export_xlsx(rows, notes)
-    filename = f"{safe_filename(project.name)}-kpi.{fmt}"
+    notes, posts = exported.notes, exported.posts
     await message.answer_document(
-        BufferedInputFile(data, filename=filename),
-        caption=t("export-caption", name=project.name, count=len(rows)),
+        BufferedInputFile(exported.data, filename=exported.filename),
+        caption=t("export-caption", name=project.name, count=exported.rows),
         reply_markup=format_keyboard(project.id, t) if fmt == "csv" else None)
     if notes and fmt == "csv":  # XLSX carries them on its "Notes" sheet
         await message.answer_document(BufferedInputFile(
             export_notes_csv(notes), filename=f"{safe_filename(project.name)}-notes.csv"),
             caption=t("export-notes-caption", count=len(notes)))
-
-
-def safe_filename(name: str) -> str:
-    cleaned = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in name).strip("-")
-    return cleaned[:40] or "project"
+    if posts and fmt == "csv":  # XLSX carries them on its "Posts" sheet
+        await message.answer_document(BufferedInputFile(
+            export_posts_csv(posts), filename=f"{safe_filename(project.name)}-posts.csv"),
+            caption=t("export-posts-caption", count=len(posts)))

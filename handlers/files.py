@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from datetime import timedelta
 
 from aiogram import F, Router
@@ -26,6 +28,7 @@ from bot.services.imports import (
     ImportPlan,
     apply_import,
     plan_import,
+    posts_to_state,
     to_state,
 )
 from handlers.buttons import remove_buttons
@@ -38,6 +41,7 @@ from kpi import catalogue
 from kpi.exporting import template_csv, template_xlsx
 from kpi.formatting import format_number
 from kpi.importing import ImportProblem
+from kpi.posts import POST_LAYOUTS
 from kpi.weeks import current_week
 from storage.base import Storage
 from storage.models import Membership
@@ -48,6 +52,11 @@ router.message.filter(PRIVATE)
 TEMPLATE_WEEKS = 4
 PREVIEW_LINES = 5  # skipped rows and replaced values listed one by one, then "and N more"
 MAX_SKIPPED_COLUMNS = 12
+MAX_PENDING = 10  # previews awaiting Confirm per user; older ones go stale
+MAX_PENDING_VALUES = 20_000  # values held by them together
+# Unused locks go away by themselves (weak values): memory stays bounded.
+_PENDING_LOCKS: weakref.WeakValueDictionary[tuple[int, int], asyncio.Lock] = (
+    weakref.WeakValueDictionary())
 
 
 @router.message(DOCUMENT, flags={"needs": "editor", "expensive": "import"})
@@ -75,13 +84,23 @@ async def upload(message: Message, state: FSMContext, t: Translator, storage: St
         await message.answer(t("import-failed", name=filename) + "\n"
                              + t("import-error-" + problem.code, **problem.params))
         return
-    sent = await message.answer(preview_text(plan, filename, t), reply_markup=confirm_keyboard(t))
-    # The pending rows belong to this preview only: an older preview's buttons go stale.
-    await state.set_state(ImportPreview.confirm)
-    # The upload's update_id keys the batch: however often this preview is confirmed (a
-    # redelivery after a crash, a double tap), its rows are saved once.
-    await state.update_data(project_id=project.id, rows=to_state(plan), filename=filename,
-                            preview_id=sent.message_id, import_key=event_update.update_id)
+    async with pending_lock(message.chat.id, message.from_user.id):
+        sent = await message.answer(preview_text(plan, filename, t),
+                                    reply_markup=confirm_keyboard(t))
+        # Several files sent at once are each previewed and each confirmed on its own: the
+        # pending rows are kept per preview message (the newest MAX_PENDING). Not one combined
+        # preview: Telegram says nothing about how many files are coming, so combining would
+        # mean waiting for more, and a preview per file names that file's own problems and
+        # lets one bad file be cancelled without the others.
+        pending = pending_previews(await state.get_data())
+        # The upload's update_id keys the batch: however often this preview is confirmed (a
+        # redelivery after a crash, a double tap), its rows are saved once.
+        pending[str(sent.message_id)] = {"project_id": project.id, "rows": to_state(plan),
+                                         "filename": filename,
+                                         "import_key": event_update.update_id,
+                                         "posts": posts_to_state(plan)}
+        await state.set_state(ImportPreview.confirm)
+        await state.set_data({"pending": keep_newest(pending)})
 
 
 def preview_text(plan: ImportPlan, filename: str, t: Translator) -> str:
@@ -118,7 +137,9 @@ def preview_text(plan: ImportPlan, filename: str, t: Translator) -> str:
             lines.append(t("import-summary-more", count=len(result.ignored_rows) - PREVIEW_LINES))
     else:
         lines.append(t("import-summary-no-skipped-rows"))
-    if result.layout == "meta":
+    if result.posts:
+        lines.append(t("posts-import-kept", count=len(result.posts)))
+    if result.layout in POST_LAYOUTS:
         if "reach" in approximate:
             lines.append(t("import-summary-approximate"))
     elif result.daily:
@@ -160,41 +181,89 @@ def confirm_keyboard(t: Translator) -> InlineKeyboardMarkup:
 @router.callback_query(StateFilter(ImportPreview.confirm), ImportCb.filter(F.action == "confirm"))
 async def confirm(query: CallbackQuery, state: FSMContext, t: Translator, storage: Storage,
                   event_update: Update) -> None:
-    data = await state.get_data()
-    if not _is_pending_preview(query, data):
+    if query.message is None:  # too old for Telegram to show: nothing to confirm on it
         alert(query, t("stale-button"))
         return
-    # Crash-safe order: the preview stays pending until the reply is out, so a confirm that
-    # Telegram delivers again after a crash finds it and repeats the save (idempotent by the
-    # upload's key) and the reply. One user's updates are handled one at a time (event
-    # isolation), so a second tap waits for the first and then finds nothing pending.
-    await remove_buttons(query.message)
-    if not await permitted(query.message, storage, t, query.from_user.id, data["project_id"],
+    async with pending_lock(query.message.chat.id, query.from_user.id):
+        pending = pending_previews(await state.get_data())
+        item = pending.get(str(query.message.message_id))
+        if item is None:  # an older preview pushed out, or this one saved or cancelled
+            alert(query, t("stale-button"))
+            return
+        # Crash-safe order: the preview stays pending until the reply is out, so a confirm
+        # that Telegram delivers again after a crash finds it and repeats the save
+        # (idempotent by the upload's key) and the reply. A second tap waits for the first
+        # (event isolation, this lock) and then finds nothing pending.
+        await remove_buttons(query.message)
+        if await permitted(query.message, storage, t, query.from_user.id, item["project_id"],
                            "editor"):
-        await state.clear()
-        return
-    batch_id = await apply_import(storage, data["project_id"], query.from_user.id, data["rows"],
-                                  key=data.get("import_key", event_update.update_id))
-    await query.message.answer(t("import-saved", count=len(data["rows"])),
-                               reply_markup=undo_keyboard(data["project_id"], batch_id, t))
-    await state.clear()
+            batch_id = await apply_import(storage, item["project_id"], query.from_user.id,
+                                          item["rows"],
+                                          key=item.get("import_key", event_update.update_id),
+                                          posts=item.get("posts"))
+            saved = t("import-saved", count=len(item["rows"]))
+            if item.get("posts"):
+                saved += "\n" + t("posts-import-saved", count=len(item["posts"]))
+            await query.message.answer(
+                saved, reply_markup=undo_keyboard(item["project_id"], batch_id, t))
+        await _forget_preview(state, pending, str(query.message.message_id))
 
 
 @router.callback_query(StateFilter(ImportPreview.confirm), ImportCb.filter(F.action == "cancel"))
 async def cancel(query: CallbackQuery, state: FSMContext, t: Translator) -> None:
-    if not _is_pending_preview(query, await state.get_data()):
+    if query.message is None:  # too old for Telegram to show: nothing to confirm on it
         alert(query, t("stale-button"))
         return
-    await state.clear()
+    async with pending_lock(query.message.chat.id, query.from_user.id):
+        pending = pending_previews(await state.get_data())
+        if str(query.message.message_id) not in pending:
+            alert(query, t("stale-button"))
+            return
+        await _forget_preview(state, pending, str(query.message.message_id))
     await remove_buttons(query.message)
     await query.message.answer(t("import-cancelled"))
 
 
-def _is_pending_preview(query: CallbackQuery, data: dict) -> bool:
-    """Buttons of an older preview must not save (or drop) the rows of a newer upload."""
-    preview_id = data.get("preview_id")
-    return preview_id is None or (query.message is not None
-                                  and query.message.message_id == preview_id)
+def keep_newest(pending: dict[str, dict]) -> dict[str, dict]:
+    """The newest previews that fit MAX_PENDING and MAX_PENDING_VALUES (the newest always):
+    the dialog state stays small however many files come."""
+    kept: list[tuple[str, dict]] = []
+    values = 0
+    for preview_id, item in reversed(pending.items()):
+        values += len(item["rows"]) + len(item.get("posts") or ())
+        if kept and (len(kept) >= MAX_PENDING or values > MAX_PENDING_VALUES):
+            break
+        kept.append((preview_id, item))
+    return dict(reversed(kept))
+
+
+def pending_previews(data: dict) -> dict[str, dict]:
+    """The previews still waiting for Confirm/Cancel, by preview message id (oldest first).
+    A state saved before previews were kept per message holds one, at the top level."""
+    if "pending" in data:
+        return dict(data["pending"])
+    if "rows" in data and data.get("preview_id") is not None:
+        return {str(data["preview_id"]): data}
+    return {}
+
+
+async def _forget_preview(state: FSMContext, pending: dict[str, dict], preview_id: str) -> None:
+    pending.pop(preview_id, None)
+    if pending:
+        await state.set_data({"pending": pending})
+    else:
+        await state.clear()
+
+
+def pending_lock(chat_id: int, user_id: int) -> asyncio.Lock:
+    """One user's pending previews are read and written by one handler at a time, also where
+    no event isolation orders the user's updates (polling without Redis); with Redis the
+    isolation lock already does, across instances."""
+    key = (chat_id, user_id)
+    lock = _PENDING_LOCKS.get(key)
+    if lock is None:
+        lock = _PENDING_LOCKS[key] = asyncio.Lock()
+    return lock
 
 
 @router.callback_query(ImportCb.filter())

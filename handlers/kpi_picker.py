@@ -47,7 +47,9 @@ def picker_keyboard(data: dict[str, Any], t: Translator) -> InlineKeyboardMarkup
                 .buttons)
     if data.get("mode") == "edit":  # /kpis on an existing project: its own KPIs by formula
         builder.row(InlineKeyboardButton(text=t("formula-button"),
-                                         callback_data=KpiCb(action="formula").pack()))
+                                         callback_data=KpiCb(action="formula").pack()),
+                    InlineKeyboardButton(text=t("formulas-list-button"),
+                                         callback_data=KpiCb(action="formulas").pack()))
     return builder.as_markup()
 
 

@@ -12,7 +12,9 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.access import permitted
 from bot.callback_answers import alert
+from bot.config import Settings
 from bot.i18n import Translator
+from bot.menu import set_menu_button
 from handlers import kpi_picker
 from handlers.buttons import remove_buttons
 from handlers.callbacks import GoalCb, KpiCb, TargetCb, TzCb
@@ -35,8 +37,10 @@ TIMEZONES = ("Europe/Kaliningrad", "Europe/Moscow", "Europe/Samara", "Asia/Yekat
 
 @router.message(CommandStart(deep_link=False), PRIVATE)
 async def start(message: Message, state: FSMContext, t: Translator, storage: Storage,
-                user: User, membership: Membership | None, command: CommandObject) -> None:
+                user: User, membership: Membership | None, command: CommandObject,
+                settings: Settings) -> None:
     await state.clear()
+    await set_menu_button(message.bot, message.chat.id, settings.webapp_url, t)
     if membership is None and not await storage.list_memberships(user.id):
         await message.answer(t("welcome"))
         await begin_project(message, state, t)

@@ -8,9 +8,12 @@ from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.access import permitted
+from bot.config import Settings
 from bot.i18n import Translator
+from bot.menu import dashboard_button
 from bot.rendering import Renderer
 from bot.services.digest import alert_details, load_digest_input
+from bot.services.formulas import alert_metrics
 from bot.services.monthly import monthly_changes
 from handlers.callbacks import MonthlyCb
 from handlers.entry_view import unit_of
@@ -26,7 +29,7 @@ DETAILS_WORDS = {"details", "подробно", "подробнее", "дета�
 
 @router.message(Command("report"), flags={"expensive": "report", "needs": "member"})
 async def report(message: Message, command: CommandObject, t: Translator, storage: Storage,
-                 renderer: Renderer, membership: Membership) -> None:
+                 renderer: Renderer, membership: Membership, settings: Settings) -> None:
     # A client's numbers go only where they belong: a private chat, or the project's own chat.
     if message.chat.type != "private" and message.chat.id != membership.project.channel_chat_id:
         return
@@ -41,7 +44,10 @@ async def report(message: Message, command: CommandObject, t: Translator, storag
     await message.bot.send_chat_action(message.chat.id, "upload_photo")
     data = await load_digest_input(storage, membership.project, lang=t.lang)
     digest = await renderer.digest(data)
-    monthly = monthly_keyboard(membership.project.id, t)
+    # The dashboard button only where Telegram allows web_app buttons: a private chat.
+    private = message.chat.type == "private"
+    monthly = monthly_keyboard(membership.project.id, t,
+                               settings.webapp_url if private else None)
     await message.answer_photo(BufferedInputFile(digest.png, filename="digest.png"),
                                caption=digest.caption,
                                reply_markup=None if digest.details else monthly)
@@ -49,20 +55,23 @@ async def report(message: Message, command: CommandObject, t: Translator, storag
         await message.answer(digest.details, reply_markup=monthly)
 
 
-def monthly_keyboard(project_id: int, t: Translator) -> InlineKeyboardMarkup:
+def monthly_keyboard(project_id: int, t: Translator,
+                     webapp_url: str | None = None) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=t("monthly-button"), callback_data=MonthlyCb(project_id=project_id))
+    if (button := dashboard_button(webapp_url, t)) is not None:
+        builder.row(button)
     return builder.as_markup()
 
 
-@router.callback_query(MonthlyCb.filter(), flags={"expensive": "report"})
+@router.callback_query(MonthlyCb.filter(), flags={"expensive": "monthly"})
 async def monthly(query: CallbackQuery, callback_data: MonthlyCb, t: Translator,
                   storage: Storage) -> None:
     if not await permitted(query, storage, t, query.from_user.id, callback_data.project_id,
                            "member"):
         return
     project = await storage.get_project(callback_data.project_id)
-    metrics = [k.metric for k in await storage.get_kpis(project.id)]
+    metrics = await alert_metrics(storage, project.id)  # the KPIs, then the formula KPIs
     first, last, changes = await monthly_changes(storage, project.id,
                                                  current_week(project.timezone), metrics)
     lines = [t("monthly-title", name=project.name, first=format_week(first, t.lang),

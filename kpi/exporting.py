@@ -19,7 +19,11 @@ from decimal import Decimal
 from kpi import catalogue
 
 HEADER = ("project", "week_start", "metric", "value", "source", "approximate")
+FORMULA_SOURCE = "formula"  # a formula KPI's value: computed on export, skipped on import
 NOTES_HEADER = ("project", "week_start", "note")
+# Posts (issue 13): the fixed columns, then one column per metric the posts have. The file
+# reads back as a plain post list ("published" dates, "post" texts).
+POSTS_HEADER = ("project", "network", "published", "week_start", "post", "link")
 TEMPLATE_DATE_HEADER = {"ru": "неделя", "en": "week_start"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -39,6 +43,24 @@ class NoteRow:
     project: str
     week_start: date
     text: str
+
+
+@dataclass(frozen=True, slots=True)
+class PostRow:
+    project: str
+    network: str
+    published: date
+    week_start: date
+    title: str
+    link: str | None
+    metrics: tuple[tuple[str, float], ...]
+
+
+def _post_metrics(posts: Sequence[PostRow]) -> list[str]:
+    """The metric columns: catalogue order, then custom metrics as they first appear."""
+    present = dict.fromkeys(m for post in posts for m, _ in post.metrics)
+    known = [key for key in catalogue.METRICS if key in present]
+    return known + [m for m in present if m not in catalogue.METRICS]
 
 
 def neutralise(text: str) -> str:
@@ -89,8 +111,25 @@ def export_notes_csv(notes: Iterable[NoteRow]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def export_xlsx(rows: Iterable[ExportRow], notes: Sequence[NoteRow] = ()) -> bytes:
-    """The values on sheet "KPI" (the one the importer reads), notes on a second sheet."""
+def export_posts_csv(posts: Sequence[PostRow]) -> bytes:
+    """The posts of uploaded post lists as their own CSV (POSTS_HEADER + metric columns)."""
+    metrics = _post_metrics(posts)
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([*POSTS_HEADER, *metrics])
+    for post in posts:
+        values = dict(post.metrics)
+        writer.writerow([neutralise(post.project), neutralise(post.network),
+                         post.published.isoformat(), post.week_start.isoformat(),
+                         neutralise(post.title), neutralise(post.link or ""),
+                         *(format_value(values[m]) if m in values else "" for m in metrics)])
+    return buffer.getvalue().encode("utf-8")
+
+
+def export_xlsx(rows: Iterable[ExportRow], notes: Sequence[NoteRow] = (),
+                posts: Sequence[PostRow] = ()) -> bytes:
+    """The values on sheet "KPI" (the one the importer reads), notes and posts on their own
+    sheets."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
@@ -107,6 +146,19 @@ def export_xlsx(rows: Iterable[ExportRow], notes: Sequence[NoteRow] = ()) -> byt
             notes_sheet.append([_text_cell(notes_sheet, note.project),
                                 _date_cell(notes_sheet, note.week_start),
                                 _text_cell(notes_sheet, note.text)])
+    if posts:
+        metrics = _post_metrics(posts)
+        posts_sheet = workbook.create_sheet("Posts")
+        posts_sheet.append([*POSTS_HEADER, *metrics])
+        for post in posts:
+            values = dict(post.metrics)
+            posts_sheet.append([_text_cell(posts_sheet, post.project),
+                                _text_cell(posts_sheet, post.network),
+                                _date_cell(posts_sheet, post.published),
+                                _date_cell(posts_sheet, post.week_start),
+                                _text_cell(posts_sheet, post.title),
+                                _text_cell(posts_sheet, post.link or ""),
+                                *(_number(values[m]) if m in values else None for m in metrics)])
     return _save(workbook)
 
 

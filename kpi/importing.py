@@ -16,8 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from kpi import catalogue
+from kpi import catalogue, posts
 from kpi.catalogue import Kind, normalize_name
+from kpi.exporting import FORMULA_SOURCE
+from kpi.posts import POST_LAYOUTS, ImportedPost
 from kpi.tables import HEADER_SEARCH_ROWS, Cell, ImportProblem, Table, read_table
 
 __all__ = ["ImportProblem", "ImportResult", "ImportedValue", "parse_date", "parse_number",
@@ -51,15 +53,18 @@ class ImportedValue:
 
 @dataclass(slots=True)
 class ImportResult:
-    layout: str  # "wide" | "long" | "meta"
+    layout: str  # "wide" | "long" | "meta" | "vk" | "telegram" | "posts" (kpi.posts)
     mapping: dict[str, str]  # column header (long: metric name as written) → key / custom name
     ignored_columns: list[str]
     values: list[ImportedValue]
     weeks: list[date]
     ignored_rows: list[tuple[int, str]]  # (spreadsheet row number, reason code)
     daily: bool
-    # Why each ignored column was skipped: "unknown", "duplicate", "rate_from_daily", "meta_info".
+    # Why each ignored column was skipped: "unknown", "duplicate", "rate_from_daily", "meta_info",
+    # "post_info" (a post list's text, link, id or network: kept with the post).
     column_reasons: dict[str, str] = field(default_factory=dict)
+    # Post lists (layouts in kpi.posts.POST_LAYOUTS): each row kept as a post too.
+    posts: list[ImportedPost] = field(default_factory=list)
 
 
 def week_start(day: date) -> date:
@@ -91,6 +96,8 @@ def import_table(table: Table, *, today: date, custom: tuple[str, ...] = ()) -> 
     names = [normalize_name(h) for h in header]
     if META_DATE_HEADER in names:
         return _Importer(table, header_index, header, today, custom, "meta").run()
+    if layout := posts.detect_layout(names):
+        return _Importer(table, header_index, header, today, custom, layout).run()
     if any(n in METRIC_HEADERS for n in names) and any(n in VALUE_HEADERS for n in names):
         return _Importer(table, header_index, header, today, custom, "long").run()
     return _Importer(table, header_index, header, today, custom, "wide").run()
@@ -102,7 +109,8 @@ def _find_header(rows: list[list[Cell]]) -> int:
         texts = [normalize_name(_text(c)) for c in row]
         if not any(texts):
             continue
-        if any(t in DATE_HEADERS or t == META_DATE_HEADER for t in texts):
+        if any(t in DATE_HEADERS or t == META_DATE_HEADER or t in posts.POST_DATE_HEADERS
+               for t in texts):
             return index
         seen += 1
         if seen > HEADER_SEARCH_ROWS:
@@ -126,6 +134,7 @@ class _Importer:
         self.ignored_rows: list[tuple[int, str]] = []
         self._ignored_set: set[tuple[int, str]] = set()
         self._ignored_numbers: set[int] = set()
+        self._dated: list[tuple[int, date, list[Cell]]] = []  # wide rows with a date
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -147,6 +156,10 @@ class _Importer:
     def _date_column(self) -> int:
         if self.layout == "meta":
             return self.names.index(META_DATE_HEADER)
+        if self.layout in POST_LAYOUTS:
+            found = posts.date_column(self.names, DATE_HEADERS)
+            if found is not None:
+                return found
         for index, name in enumerate(self.names):
             if name in DATE_HEADERS:
                 return index
@@ -180,7 +193,18 @@ class _Importer:
             observations = self._long(rows, date_column, slash)
         else:
             observations = self._wide(rows, date_column, slash)
-        return self._aggregate(observations)
+        result = self._aggregate(observations)
+        if self.layout in POST_LAYOUTS:
+            result.posts = self._posts(observations)
+        return result
+
+    def _posts(self, observations: list[_Observation]) -> list[ImportedPost]:
+        """The rows as posts, with the counts only: a rate or a stock is no post's number."""
+        measured: dict[int, dict[str, float]] = defaultdict(dict)
+        for item in observations:
+            if _kind(item.metric) is Kind.FLOW:
+                measured[item.row][item.metric] = item.value
+        return posts.build_posts(self.layout, self.names, self._dated, measured)
 
     def _wide(self, rows: list[tuple[int, list[Cell]]], date_column: int,
               slash: str) -> list[_Observation]:
@@ -191,7 +215,11 @@ class _Importer:
             if self.layout == "meta" and self.names[index] in DATE_HEADERS:
                 self._ignore_column(column, "meta_info")  # Meta's "Date" column says "Lifetime"
                 continue
-            metric = catalogue.resolve(column, self.custom)
+            if self.layout in POST_LAYOUTS and posts.is_info_column(self.names[index]):
+                self._ignore_column(column, "post_info")  # kept on the post, not a number
+                continue
+            metric = (posts.POST_ALIASES.get(self.names[index]) if self.layout in POST_LAYOUTS
+                      else None) or catalogue.resolve(column, self.custom)
             if metric is None:
                 self._ignore_column(column, "unknown")
             elif metric in columns.values():
@@ -212,6 +240,7 @@ class _Importer:
             day = self._row_date(number, cell, slash, data_present=present)
             if day is not None:
                 dated.append((number, day, row))
+        self._dated = dated
         observations: list[_Observation] = []
         for number, day, row in dated:
             found = False
@@ -252,9 +281,17 @@ class _Importer:
             day = self._row_date(number, cell_at(date_column), slash, data_present=present)
             if day is not None:
                 dated.append((number, day, row))
+        source_column = next((i for i, n in enumerate(self.names)
+                              if n in ("source", "источник")), None)
         for number, day, row in dated:
             name_cell = row[metric_column] if metric_column < len(row) else None
             name = _unneutralise(_text(name_cell).strip())
+            source = row[source_column] if source_column is not None \
+                and source_column < len(row) else None
+            if _text(source).strip().casefold() == FORMULA_SOURCE:
+                # The bot's own export of a formula KPI: computed from the other rows, not data.
+                self._ignore_row(number, "computed")
+                continue
             if not name:
                 self._ignore_row(number, "empty")
                 continue
@@ -284,7 +321,7 @@ class _Importer:
     # -- aggregation --------------------------------------------------------------------------
 
     def _aggregate(self, observations: list[_Observation]) -> ImportResult:
-        meta = self.layout == "meta"
+        meta = self.layout in POST_LAYOUTS  # one row per post: rows of a day are summed
         if not meta:
             observations = self._drop_duplicates(observations)
         groups: dict[tuple[date, str], list[_Observation]] = defaultdict(list)

@@ -20,8 +20,10 @@ from storage.models import (
     FormulaKpi,
     Invite,
     Membership,
+    NewPost,
     NewValue,
     Note,
+    Post,
     Project,
     ProjectKpi,
     Role,
@@ -320,6 +322,10 @@ class Storage(ABC):
         """Set the last week of an experiment of this project (not before its start)."""
 
     @abstractmethod
+    async def delete_experiment(self, project_id: int, experiment_id: int) -> bool:
+        """False when no such experiment belongs to the project."""
+
+    @abstractmethod
     async def save_formula_kpi(self, project_id: int, kpi: FormulaKpi) -> None:
         """Add (appended after the others) or replace (keeping its place) a formula KPI."""
 
@@ -329,6 +335,19 @@ class Storage(ABC):
 
     @abstractmethod
     async def delete_formula_kpi(self, project_id: int, name: str) -> bool: ...
+
+    # --- posts (issue 13) ----------------------------------------------------------------------
+    @abstractmethod
+    async def save_posts(self, project_id: int, batch_id: int, posts: Sequence[NewPost]) -> int:
+        """Keep an import batch's posts (the batch must belong to the project). Idempotent:
+        a post key the batch already has is left as it is, so a confirm redelivered after a
+        crash saves nothing twice. Returns how many were new."""
+
+    @abstractmethod
+    async def get_posts(self, project_id: int, *, since: date | None = None,
+                        until: date | None = None) -> list[Post]:
+        """The current posts published in the weeks `since`..`until` (week starts): for each
+        post key the copy of the newest batch not undone. Ordered by publication date, key."""
 
 
 __all__ = ["Storage", "date", "datetime"]

@@ -100,6 +100,7 @@ PG_TYPES = {
     "text": "text",
     "date": "date",
     "timestamp with time zone": "timestamptz",
+    "jsonb": "json", "json": "json",  # JSON text on SQLite
 }
 
 
@@ -122,6 +123,11 @@ def _decode(kind: str, value: Any) -> Any:
     if kind == "text":
         if not isinstance(value, str):
             raise CopyDbError(f"expected text, found {value!r}")
+        return value
+    if kind == "json":  # copied as written; only the checksum reads it (key order aside)
+        if not isinstance(value, str):
+            raise CopyDbError(f"expected JSON text, found {value!r}")
+        json.loads(value)
         return value
     if kind == "date0" and value == "":
         return _NEVER
@@ -148,6 +154,9 @@ def _canonical(kind: str, value: Any) -> str | None:
         return "1" if value else "0"
     if kind == "text":
         return value
+    if kind == "json":  # PostgreSQL's jsonb orders keys and spaces its own way
+        return json.dumps(json.loads(value), sort_keys=True, separators=(",", ":"),
+                          ensure_ascii=False)
     if kind in ("date", "date0"):
         return value.isoformat()
     return value.isoformat(timespec="microseconds")

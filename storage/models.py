@@ -160,3 +160,34 @@ class FormulaKpi:
     direction: str = "higher_is_better"
     unit: str = ""  # free text shown after the value ("%", "₽", "")
     position: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class NewPost:
+    """One row of an uploaded post list, saved with the import batch that read it."""
+
+    key: str  # stable across imports of the same file (kpi.posts.build_posts)
+    published: date
+    title: str  # untrusted text from the file
+    link: str | None  # untrusted http(s) address
+    network: str  # free text
+    metrics: tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """A post as it stands: the copy of the newest import batch not undone."""
+
+    project_id: int
+    batch_id: int
+    key: str
+    published: date
+    week_start: date
+    title: str
+    link: str | None
+    network: str
+    metrics: tuple[tuple[str, float], ...]
+
+    @property
+    def values(self) -> dict[str, float]:
+        return dict(self.metrics)

@@ -33,6 +33,7 @@ from storage.models import (
 )
 from storage.postgres_experiments import PostgresExperimentsMixin
 from storage.postgres_migrator import migrate_postgres
+from storage.postgres_posts import PostgresPostsMixin
 from storage.sqlite import (
     FORGOTTEN_USER_ID,
     ROLE_RANK,
@@ -83,7 +84,7 @@ def _count(status: str) -> int:
     return int(status.rsplit(" ", 1)[-1]) if status and status[-1].isdigit() else 0
 
 
-class PostgresStorage(PostgresExperimentsMixin, Storage):
+class PostgresStorage(PostgresExperimentsMixin, PostgresPostsMixin, Storage):
     def __init__(self, dsn: str, *, pool_size: int = POOL_SIZE) -> None:
         self.dsn = dsn
         self.pool_size = pool_size

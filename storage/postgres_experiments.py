@@ -84,6 +84,11 @@ class PostgresExperimentsMixin:
             "UPDATE experiments SET end_week = $1 WHERE project_id = $2 AND id = $3 "
             "AND start_week <= $1", (end_week, project_id, experiment_id)))
 
+    async def delete_experiment(self, project_id: int, experiment_id: int) -> bool:
+        return bool(await self._write(
+            "DELETE FROM experiments WHERE project_id = $1 AND id = $2",
+            (project_id, experiment_id)))
+
     async def save_formula_kpi(self, project_id: int, kpi: FormulaKpi) -> None:
         await self._write(
             "INSERT INTO formula_kpis (project_id, name, formula, direction, unit, position, "

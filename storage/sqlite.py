@@ -48,6 +48,7 @@ from storage.models import (
     WeeklyValue,
 )
 from storage.sqlite_experiments import SqliteExperimentsMixin
+from storage.sqlite_posts import SqlitePostsMixin
 from storage.url import is_memory
 
 log = logging.getLogger(__name__)
@@ -301,7 +302,7 @@ def _week_values(conn: sqlite3.Connection, project_id: int,
     return found
 
 
-class SqliteStorage(SqliteExperimentsMixin, Storage):
+class SqliteStorage(SqliteExperimentsMixin, SqlitePostsMixin, Storage):
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._db: aiosqlite.Connection | None = None

@@ -106,6 +106,11 @@ class SqliteExperimentsMixin:
             "AND start_week <= ?",
             (end_week.isoformat(), project_id, experiment_id, end_week.isoformat())))
 
+    async def delete_experiment(self, project_id: int, experiment_id: int) -> bool:
+        return bool(await self._write(
+            "DELETE FROM experiments WHERE project_id = ? AND id = ?",
+            (project_id, experiment_id)))
+
     async def save_formula_kpi(self, project_id: int, kpi: FormulaKpi) -> None:
         await self.in_transaction(_save_formula, project_id, kpi, _iso(datetime.now(UTC)))
 

@@ -14,7 +14,9 @@ from datetime import date, datetime, timedelta
 from bot.i18n import get_translator
 from bot.services.alerts import alert_message
 from bot.services.experiments import experiment_lines
+from bot.services.formulas import alert_metrics
 from bot.services.history import weekly_table
+from bot.services.posts import digest_post_lines
 from charts import DigestChart, Panel, render_digest
 from kpi.alerts_text import usual_range
 from kpi.analysis import Alert, Analysis, MetricSeries, Thresholds, analyze, series_for
@@ -45,6 +47,7 @@ class DigestInput:
     acks: dict[str, date] | None = None  # acknowledged level shifts (metric → start week)
     experiments: tuple[str, ...] = ()  # one line per experiment with its verdict (HTML)
     notes: tuple[tuple[date, str], ...] = ()  # (week, text) of the weeks shown: chart markers
+    posts: tuple[str, ...] = ()  # the report week's best and worst post (HTML), if ranked
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,12 +90,15 @@ async def load_digest_input(storage: Storage, project: Project, *, lang: str | N
                   for t in await storage.get_thresholds(project.id)}
     lang = lang or project.language
     notes = await storage.get_notes(project.id, since=first, until=this_week)
+    translator = get_translator(lang)
     return DigestInput(project.name, lang, this_week, series, thresholds,
                        kpi_count=min(len(kpis) + len(formulas), MAX_PANELS),
                        acks=await storage.get_alert_acks(project.id),
                        experiments=tuple(await experiment_lines(storage, project.id,
-                                                                get_translator(lang))),
-                       notes=tuple((n.week_start, n.text) for n in notes))
+                                                                translator)),
+                       notes=tuple((n.week_start, n.text) for n in notes),
+                       posts=await digest_post_lines(storage, project,
+                                                     this_week - timedelta(weeks=1), translator))
 
 
 def build_digest(data: DigestInput) -> Digest:
@@ -118,6 +124,8 @@ def build_digest(data: DigestInput) -> Digest:
         "digest-all-good")
     if data.experiments:
         tail += "\n\n" + t("digest-experiments-header") + "\n" + "\n".join(data.experiments)
+    if data.posts:
+        tail += "\n\n" + t("digest-posts-header") + "\n" + "\n".join(data.posts)
     full = summary + "\n\n" + tail
     if len(full) <= CAPTION_LIMIT:
         return Digest(png, full, None, analysis)
@@ -136,7 +144,7 @@ async def standing_shifts(storage: Storage, project: Project) -> list[tuple[int,
     data = await load_digest_input(storage, project)
     analysis = digest_analysis(data)
     found = []
-    for index, key in enumerate(k.metric for k in await storage.get_kpis(project.id)):
+    for index, key in enumerate(await alert_metrics(storage, project.id)):
         result = analysis.metrics.get(key)
         for alert in result.alerts if result else ():
             if alert.kind == "level_shift":

@@ -8,7 +8,7 @@ from typing import Any
 
 from kpi.importing import ImportResult, read_import
 from storage.base import Storage
-from storage.models import BatchSource, NewValue, Project
+from storage.models import BatchSource, NewPost, NewValue, Project
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
@@ -52,8 +52,21 @@ def to_state(plan: ImportPlan) -> list[list[Any]]:
             for v in plan.result.values]
 
 
+def posts_to_state(plan: ImportPlan) -> list[list[Any]]:
+    """The file's posts as JSON-safe rows for the preview's state (saved on confirmation)."""
+    return [[p.key, p.published.isoformat(), p.title, p.link, p.network,
+             [[metric, value] for metric, value in p.metrics]] for p in plan.result.posts]
+
+
+def posts_from_state(rows: list[list[Any]]) -> list[NewPost]:
+    return [NewPost(str(key), date.fromisoformat(day), str(title), link, str(network),
+                    tuple((str(m), float(v)) for m, v in metrics))
+            for key, day, title, link, network, metrics in rows]
+
+
 async def apply_import(storage: Storage, project_id: int, user_id: int,
-                       rows: list[list[Any]], *, key: int | None = None) -> int:
+                       rows: list[list[Any]], *, key: int | None = None,
+                       posts: list[list[Any]] | None = None) -> int:
     """Save the confirmed rows as one undoable batch. `key` (the update_id of the upload
     that made the preview) makes it idempotent: confirming the same preview again, after a
     redelivery or a double tap, returns the batch saved the first time and writes nothing."""
@@ -61,4 +74,8 @@ async def apply_import(storage: Storage, project_id: int, user_id: int,
               for week, metric, value, approx in rows]
     saved = await storage.save_batch(project_id, user_id, BatchSource.IMPORT, values,
                                      update_id=key)
+    # After the batch, in a transaction of its own: a confirm redelivered after a crash in
+    # between finds the same batch (by `key`) and saves the posts then; saving twice is a no-op.
+    if posts:
+        await storage.save_posts(project_id, saved.batch_id, posts_from_state(posts))
     return saved.batch_id

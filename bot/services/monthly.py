@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from bot.services.formulas import compiled, formula_values
 from kpi import catalogue
 from kpi.catalogue import Kind
 from kpi.formulas import compute_derived
@@ -69,4 +70,9 @@ async def monthly_changes(storage: Storage, project_id: int, this_week: date,
     current = period_totals(window(last), window(previous_end))
     previous = period_totals(window(previous_end),
                              window(previous_end - timedelta(weeks=PERIOD_WEEKS)))
+    # Formula KPIs, like the built-in rates, from the period's totals (not averaged weeks).
+    custom = [k.metric for k in await storage.get_kpis(project_id) if k.custom]
+    formulas = compiled(await storage.get_formula_kpis(project_id), custom)
+    current.update(formula_values(formulas, current))
+    previous.update(formula_values(formulas, previous))
     return first, last, [PeriodChange(m, current.get(m), previous.get(m)) for m in metrics]

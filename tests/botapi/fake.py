@@ -524,6 +524,7 @@ class TelegramFake:
         self.callback_queries: dict[str, CallbackRecord] = {}
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.settings: dict[str, Any] = {}
+        self.menu_buttons: dict[int | None, dict[str, Any]] = {}  # chat id (None: default)
         self.faults: list[FaultRule] = []
 
         self.calls: list[Call] = []  # every call except getUpdates
@@ -544,6 +545,7 @@ class TelegramFake:
         self.handled_updates: set[int] = set()
         self.handler_errors: list[tuple[int, BaseException]] = []
         self.polling_started = asyncio.Event()
+        self.parked_polls: list[float] = []  # deadlines of long polls waiting for updates
 
         # Webhook delivery (tests/botapi/webhook.py): active after setWebhook.
         self.webhook: WebhookDelivery | None = None
@@ -749,6 +751,11 @@ class TelegramFake:
             raise ValueError(f"unknown fault {error!r}")
         self.faults.append(rule)
         return rule
+
+    def poll_parked(self, for_at_least: float = 3.0) -> bool:
+        """Whether a long poll is waiting here, past the fault checks, for `for_at_least`
+        seconds more: an update pushed now reaches the bot whatever faults are injected."""
+        return any(d - time.monotonic() >= for_at_least for d in self.parked_polls)
 
     def clear_faults(self) -> None:
         self.faults.clear()
@@ -1189,6 +1196,10 @@ class TelegramFake:
                     "copy_text",
                     "switch_inline_query_chosen_chat",
                 }
+                web_app = button.get("web_app")
+                if web_app is not None and not str(
+                        (web_app or {}).get("url", "")).startswith("https://"):
+                    raise bad_request("BUTTON_URL_INVALID")  # Mini Apps open over https only
                 if not actions & button.keys():
                     raise bad_request(
                         "can't parse inline keyboard button: Text buttons are unallowed in the "
@@ -1416,10 +1427,13 @@ class TelegramFake:
             if remaining <= 0:
                 return []
             waiter = self._updates_changed
+            self.parked_polls.append(deadline)
             try:
                 await asyncio.wait_for(waiter.wait(), remaining)
             except TimeoutError:
                 return []
+            finally:
+                self.parked_polls.remove(deadline)
 
     def _confirm_before(self, offset: int) -> None:
         if offset > self.confirmed_offset:
@@ -1528,7 +1542,30 @@ class TelegramFake:
         return await self._generic_setting("setMyName", params)
 
     async def _m_setchatmenubutton(self, params: dict[str, Any], files: Any) -> Any:
+        """Per private chat (chat_id) or the default (no chat_id); `menu_buttons` keeps each."""
+        button = params.get("menu_button") or {"type": "default"}
+        if not isinstance(button, dict) or button.get("type") not in (
+                "default", "commands", "web_app"):
+            raise bad_request("can't parse menu button")
+        if button["type"] == "web_app":
+            url = str((button.get("web_app") or {}).get("url", ""))
+            if not button.get("text") or not url.startswith("https://"):
+                raise bad_request("BUTTON_URL_INVALID" if button.get("text") else
+                                  "menu button text must be non-empty")
+        chat_id = None
+        if params.get("chat_id") is not None:
+            chat = self._resolve_chat(params.get("chat_id"))
+            if chat.type != "private":
+                raise bad_request("chat must be a private chat")
+            chat_id = chat.id
+        self.menu_buttons[chat_id] = button
         return await self._generic_setting("setChatMenuButton", params)
+
+    def _check_web_app_chat(self, chat: FakeChat, markup: dict[str, Any] | None) -> None:
+        """Telegram allows web_app inline buttons in private chats only."""
+        rows = (markup or {}).get("inline_keyboard") or []
+        if chat.type != "private" and any("web_app" in b for row in rows for b in row):
+            raise bad_request("BUTTON_TYPE_INVALID")
 
     async def _m_sendmessage(self, params: dict[str, Any], files: Any) -> Any:
         chat = self._resolve_chat(params.get("chat_id"))
@@ -1537,6 +1574,7 @@ class TelegramFake:
             params.get("text"), params.get("parse_mode"), params.get("entities"), caption=False
         )
         markup = self._check_markup(params.get("reply_markup"))
+        self._check_web_app_chat(chat, markup)
         msg = self._new_bot_message(
             chat,
             "sendMessage",
@@ -1566,6 +1604,7 @@ class TelegramFake:
                 caption, params.get("parse_mode"), params.get("caption_entities"), caption=True
             )
         markup = self._check_markup(params.get("reply_markup"))
+        self._check_web_app_chat(chat, markup)
         stored = self._upload(params, files, field_name, kind)
         extra: dict[str, Any] = {}
         if kind == "photos":

@@ -12,6 +12,8 @@ from typing import Any
 import openpyxl
 import pytest
 
+from handlers.callbacks import ImportCb
+from handlers.files import MAX_PENDING
 from storage.models import BatchSource, NewValue, ProjectKpi
 from storage.sqlite import SqliteStorage
 from tests.botapi.client import SentMessage, TgUser
@@ -203,7 +205,7 @@ async def test_meta_business_suite_posts_are_summed_by_week_with_approximate_rea
     assert '"Reach" → Reach (≈ approximate)' in body
     assert '"Likes" → Likes' in body and "(≈ approximate)" not in body.split('"Likes"')[1][:30]
     assert "counted more than once" in body and "Daily rows" not in body
-    assert '"Permalink" (not a metric)' in body and '"Date" (not a metric)' in body
+    assert '"Permalink" (kept with the post)' in body and '"Date" (not a metric)' in body
     await bob.click(SAVE_EN)
     values = await stored(app, project_id)
     assert values[(w2, "reach")] == (3530, True) and values[(w1, "reach")] == (1200, True)
@@ -232,17 +234,36 @@ async def test_daily_rows_make_weekly_sums_and_many_skipped_rows_are_summarised(
                                              (start, "followers"): (506, False)}
 
 
-async def test_a_newer_upload_makes_the_older_preview_stale(botapi: TelegramFake, app: App):
+async def test_each_preview_saves_its_own_file_and_only_once(botapi: TelegramFake, app: App):
+    """A newer upload does not make the older preview stale (files often come several at
+    once); each preview saves its own rows, the later save winning where they overlap."""
     anna, project_id = await ru_owner(botapi, app)
     first = preview(await anna.upload("a.csv", f"неделя;охват\n{monday(1)};100\n".encode()))
-    await anna.upload("b.csv", f"неделя;охват\n{monday(1)};200\n".encode())
+    second = preview(await anna.upload("b.csv", f"неделя;охват\n{monday(1)};200\n".encode()))
+    await anna.click(SAVE_RU, message=second)
+    assert await stored(app, project_id) == {(monday(1), "reach"): (200, False)}
     await anna.click(SAVE_RU, message=first)
+    assert await stored(app, project_id) == {(monday(1), "reach"): (100, False)}
+    assert await batch_count(app.storage, project_id) == 2
+    # A saved preview's Save (a copy pressed again) saves nothing more.
+    await anna._act(lambda: botapi.push_callback(
+        OWNER, botapi.message(anna.chat_id, first.message_id), ImportCb(action="confirm").pack()),
+        "an old Save", None)
+    assert "устарела" in anna.last_callback_answer["text"]
+    assert await batch_count(app.storage, project_id) == 2
+
+
+async def test_only_the_newest_previews_stay_pending(botapi: TelegramFake, app: App):
+    anna, project_id = await ru_owner(botapi, app)
+    cards = [preview(await anna.upload(f"{n}.csv", f"неделя;охват\n{monday(1)};{n}\n".encode()))
+             for n in range(MAX_PENDING + 1)]
+    await anna.click(SAVE_RU, message=cards[0])  # pushed out by the eleventh
     assert "устарела" in anna.last_callback_answer["text"]
     assert await app.storage.get_values(project_id) == []
-    await anna.click(SAVE_RU)
-    assert await stored(app, project_id) == {(monday(1), "reach"): (200, False)}
-    await anna.click(SAVE_RU, message=first)  # the old card stays harmless
-    assert await batch_count(app.storage, project_id) == 1
+    await anna.click(CANCEL_RU, message=cards[1])
+    assert "отменена" in anna.last_responses[-1].text
+    await anna.click(SAVE_RU, message=cards[-1])
+    assert await stored(app, project_id) == {(monday(1), "reach"): (MAX_PENDING, False)}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 
+from bot.throttle_budget import DEFAULT_POLICY, LocalBudget
 from handlers.callbacks import (
     ChannelCb,
     ConfirmCb,
@@ -245,21 +246,27 @@ async def test_names_have_length_limits(botapi: TelegramFake, app: App):
 
 
 async def test_expensive_actions_are_throttled_per_user(botapi: TelegramFake, tmp_path):
-    async with running_app(botapi, tmp_path / "throttle.db", throttle_seconds=5) as app:
+    """Throttled by cost (tests/e2e/test_throttling.py has the rest): a second chart render
+    at once waits for the cooldown, a second export or upload does not."""
+    async with running_app(botapi, tmp_path / "throttle.db", budget=LocalBudget()) as app:
         anna = TgUser(botapi, OWNER, "Анна")
         bob = TgUser(botapi, EDITOR, "Bob")
         await onboard(anna, "Кофейня", goal="🎯 Лиды и трафик", tz="Москва (UTC+3)")
         await join(bob, await new_invite(anna, "editor"))
         await anna.send("прошлая неделя: охват 1000, лиды 10")
-        for action in (lambda u: u.send("/report"), lambda u: u.send("/export"),
-                       lambda u: u.upload("numbers.csv", CSV)):
-            await anna.send("/cancel")  # leave the import preview of the previous round
+        cooldown = int(DEFAULT_POLICY.cost("report").cooldown)
+        for action, held in ((lambda u: u.send("/report"), True),
+                             (lambda u: u.send("/export"), False),
+                             (lambda u: u.upload("numbers.csv", CSV), False)):
             first = await action(anna)
-            assert not any("Не так быстро" in r.content for r in first)
+            assert not any("⏳" in r.content for r in first)
             again = await action(anna)
-            assert again[-1].text == plain("throttled", seconds=5)
+            if held:
+                assert again[-1].text == plain("throttled", seconds=cooldown)
+            else:
+                assert not any("⏳" in r.content for r in again)
             other = await action(bob)  # another user is not held back
-            assert not any("Не так быстро" in r.content for r in other)
+            assert not any("⏳" in r.content for r in other)
         # numbers are cheap and never throttled
         await anna.send("/cancel")
         for _ in range(3):

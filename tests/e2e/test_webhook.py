@@ -112,7 +112,7 @@ async def webhook_bot(fake: TelegramFake, db: Path) -> AsyncIterator[tuple[str, 
     await storage.connect()
     bot = create_bot(fake.token, fake.url)
     dispatcher = create_dispatcher(settings, storage, SqliteFsmStorage(storage),
-                                   throttle_seconds=0.0, once_per_update=True)
+                                   throttle=False, once_per_update=True)
     app, handler = build_web_app(dispatcher, bot, secret=SECRET, probes=[storage.ping])
     port = free_port()
     server = WebhookServer(app, handler, "127.0.0.1", port)

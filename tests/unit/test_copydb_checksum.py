@@ -56,3 +56,12 @@ def test_an_instant_in_another_zone_is_the_same_instant() -> None:
     moscow = moment.astimezone(timezone(timedelta(hours=3)))
     assert _decode("timestamptz", moscow.isoformat()) == _decode("timestamptz", moment)
     assert _decode("date0", "") == _decode("date0", date(1, 1, 1))
+
+
+def test_json_is_compared_by_content_not_by_spelling() -> None:
+    sqlite_text = '{"reach": 1200, "likes": 1.5}'
+    jsonb_text = '{"likes": 1.50, "reach": 1200}'  # as PostgreSQL's jsonb gives it back
+    assert _decode("json", sqlite_text) == sqlite_text  # copied as written
+    assert (table_checksum(("json",), [(sqlite_text,)])
+            == table_checksum(("json",), [(jsonb_text,)])
+            != table_checksum(("json",), [('{"likes": 2, "reach": 1200}',)]))

@@ -53,6 +53,10 @@ async def test_experiments_start_end_once_per_update(storage: SqliteStorage) -> 
     with pytest.raises(ValueError):
         await storage.start_experiment(pid, OWNER, "x", "reach", True, W3, W1)
     assert await storage.get_experiments(other) == []
+    assert not await storage.delete_experiment(other, reels.id)  # not that project's
+    assert await storage.delete_experiment(pid, reels.id)
+    assert not await storage.delete_experiment(pid, reels.id)  # already gone
+    assert [e.name for e in await storage.get_experiments(pid)] == ["New audience"]
 
 
 async def test_formula_kpis_upsert_keeps_order(storage: SqliteStorage) -> None:

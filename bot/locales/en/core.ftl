@@ -240,7 +240,6 @@ import-cancel-button = ✖️ Cancel
 import-saved = ✅ Saved { $count } values. Undo the whole import with the button or /undo.
 import-cancelled = Import cancelled; nothing saved.
 template-caption = A template for the project's KPIs: fill in the weeks and send the file back.
-throttled = ⏳ Not so fast: try again in { $seconds } s.
 reminder = 🔔 The digest of <b>{ $name }</b> is due soon, and there are no numbers for the week { $week } yet. Send them as a message or tap the button.
 reminder-button = ✍️ Enter numbers
 
