@@ -16,7 +16,7 @@ import asyncpg
 
 from storage import open_storage
 from storage.base import Storage
-from storage.models import AlertThreshold, FormulaKpi, NewValue
+from storage.models import AlertThreshold, FormulaKpi, NewPost, NewValue
 from tests.botapi.client import TgUser
 from tests.botapi.fake import TelegramFake
 from tests.e2e.app import running_app
@@ -29,7 +29,7 @@ from tests.pg import empty_pg_database
 # The tables this test fills; tables of later migrations are copied and counted all the same.
 ALL_TABLES = ("projects", "users", "members", "project_kpis", "alert_thresholds", "batches",
               "entries", "weekly_values", "invites", "digests", "reminders", "fsm",
-              "handled_updates", "alert_acks", "notes", "experiments", "formula_kpis")
+              "handled_updates", "alert_acks", "notes", "experiments", "formula_kpis", "posts")
 
 
 def copy_db(*args: str) -> subprocess.CompletedProcess[str]:
@@ -60,9 +60,13 @@ async def fill(botapi: TelegramFake, db: Path) -> int:
         await anna.send("/new")  # a dialog left open: FSM state is copied too
         storage = app.storage
         week = date(2026, 11, 23)
-        await storage.save_batch(project_id, 1001, "import",
-                                 [NewValue(week - timedelta(weeks=i), "reach", 9000.5 + i,
-                                           approximate=i % 2 == 0) for i in range(1, 6)])
+        imported = await storage.save_batch(
+            project_id, 1001, "import", [NewValue(week - timedelta(weeks=i), "reach", 9000.5 + i,
+                                                  approximate=i % 2 == 0) for i in range(1, 6)])
+        await storage.save_posts(project_id, imported.batch_id, [
+            NewPost("p1", week - timedelta(days=3), "Reels <b>", "https://t.me/c/1", "telegram",
+                    (("views", 1200.0), ("likes", 35.5))),
+            NewPost("p2", week - timedelta(days=9), "Пост", None, "vk", (("reach", 800.0),))])
         assert await storage.claim_digest(project_id, week - timedelta(weeks=1))
         await storage.finish_digest(project_id, week - timedelta(weeks=1), sent=True)
         assert await storage.claim_digest(project_id, week, boot="gone")
@@ -92,6 +96,9 @@ async def everything(storage: Storage, project_id: int) -> dict[str, object]:
         "experiments": await storage.get_experiments(project_id),
         "formulas": await storage.get_formula_kpis(project_id),
         "handled": await storage.update_was_handled(987654),
+        # jsonb keeps a post's metrics in its own key order (on PostgreSQL whoever wrote them)
+        "posts": [(p.batch_id, p.key, p.published, p.week_start, p.title, p.link, p.network,
+                   p.values) for p in await storage.get_posts(project_id)],
     }
 
 
