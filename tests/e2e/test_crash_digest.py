@@ -98,6 +98,8 @@ async def test_kill_while_rendering_sends_the_digest_once_after_restart(
     # processes), then the restarted one takes the digest over.
     await restart_and_settle(bot)
     await wait_for(lambda: charts(fake), 30, "the digest")  # lease + tick
+    # the mark is committed right after Telegram's answer, which the fake records first
+    await wait_for(lambda: claims(bot.db)[0][0] == "sent", 10, "the 'sent' mark")
     [(status, new_boot, started)] = claims(bot.db)
     assert (status, started) == ("sent", True) and new_boot != boot
     assert "abandoned before sending; due again" in bot.output()
