@@ -16,6 +16,7 @@ from bot.config import ConfigError
 from bot.i18n import get_translator
 from kpi import catalogue, expressions
 from kpi.analysis import analyze, series_for, to_json
+from kpi.breakdown import Part, breakdown_json, project_totals, segment_weeks
 from kpi.catalogue import Direction
 from kpi.formatting import format_change_pct, format_number
 from kpi.formulas import derived_series
@@ -65,9 +66,11 @@ def analyze_file(path: Path, lang: str, today: date | None = None,
                  formulas: Sequence[CliFormula] = ()) -> dict:
     today = today or datetime.now(UTC).date()
     result = read_import(path.read_bytes(), path.name, today=today)
+    parts = [Part(v.week_start, v.metric, v.value, v.network, v.campaign, v.approximate)
+             for v in result.values]
     weeks: dict[date, dict[str, float]] = defaultdict(dict)
-    for value in result.values:
-        weeks[value.week_start][value.metric] = value.value
+    for (week, metric), total in project_totals(parts).items():
+        weeks[week][metric] = total.value
     for week, derived in derived_series(weeks).items():
         for key, item in derived.items():
             weeks[week].setdefault(key, item.value)
@@ -92,6 +95,10 @@ def analyze_file(path: Path, lang: str, today: date | None = None,
     for item in report["metrics"].values():
         for alert in item["alerts"]:
             alert["message"] = strip_html(alert["message"])
+    # Each metric's networks and campaigns in the judged week (empty without such columns).
+    segments = segment_weeks(parts)
+    for key, item in report["metrics"].items():
+        item["breakdown"] = breakdown_json(segments, key, last, last - timedelta(weeks=1))
     return report
 
 

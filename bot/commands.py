@@ -8,9 +8,9 @@ from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
 from bot.i18n import SUPPORTED_LANGUAGES, get_translator
 
 COMMANDS = ("start", "add", "history", "report", "posts", "kpis", "projects", "new", "undo",
-            "export", "template", "note", "notes", "experiment", "formula", "formulas", "channel",
-            "schedule", "timezone", "alerts", "members", "language", "help", "cancel", "delete",
-            "forget")
+            "export", "template", "note", "notes", "experiment", "formula", "formulas",
+            "campaigns", "channel", "schedule", "timezone", "alerts", "members", "language",
+            "help", "cancel", "delete", "forget")
 
 
 def bot_commands(lang: str, *, dashboard: bool = False) -> list[BotCommand]:

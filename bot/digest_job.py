@@ -38,7 +38,7 @@ from bot.services.digest import Digest, load_digest_input
 from kpi import weeks
 from kpi.weeks import current_week
 from storage.base import DIGEST_LEASE, Storage
-from storage.models import Project, Role
+from storage.models import NewValue, Project, Role
 
 log = logging.getLogger(__name__)
 # Digests in flight at once: enough to keep both render workers busy while others are sent.
@@ -140,6 +140,7 @@ class DigestDelivery:
             # goes out at the next scheduled moment, not right after onboarding.
             await self.storage.finish_digest(project.id, week, sent=True)
             return False
+        await self.collect_subscribers(project, week - timedelta(weeks=1))
         try:
             # The digest describes the week before its moment, however late it goes out.
             data = await load_digest_input(self.storage, project, now=moment)
@@ -175,6 +176,23 @@ class DigestDelivery:
         await self.send_details(chat_id, digest)
         log.info("project %s: digest for week %s sent", project.id, week - timedelta(weeks=1))
         return True
+
+    async def collect_subscribers(self, project: Project, week: date) -> None:
+        """A linked channel's subscriber count, taken when the digest of `week` goes out, as
+        that week's Telegram followers — marked as collected, and never over a number a
+        person entered for the week (issue 13). A failure here never stops the digest."""
+        if project.channel_chat_id is None:
+            return
+        try:
+            chat = await self.bot.get_chat(project.channel_chat_id)
+            if chat.type != "channel":  # a group's members are not a channel's audience
+                return
+            count = await self.bot.get_chat_member_count(project.channel_chat_id)
+            await self.storage.save_collected(project.id, NewValue(
+                week, "followers", float(count), network="telegram"))
+        except Exception:
+            log.warning("project %s: channel subscribers not collected", project.id,
+                        exc_info=True)
 
     async def send_chart(self, project_id: int, week: date, chat_id: int,
                          digest: Digest, markup: InlineKeyboardMarkup | None = None) -> bool:

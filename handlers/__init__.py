@@ -12,6 +12,7 @@ from aiogram import Router
 def get_routers() -> list[Router]:
     from handlers import (
         alerts,
+        breakdown,
         channel,
         common,
         danger,
@@ -44,6 +45,7 @@ def get_routers() -> list[Router]:
         export.router,
         experiments.router,
         experiments_manage.router,
+        breakdown.router,
         report.router,
         posts.router,
         dashboard.router,

@@ -15,6 +15,7 @@ from handlers.callbacks import UndoCb
 from handlers.entry_view import outcome_text, undo_keyboard, unknown_text
 from handlers.filters import PLAIN_TEXT, PRIVATE
 from handlers.kpi_picker import metric_label
+from handlers.states import ImportPreview
 from storage.base import Storage
 from storage.models import Batch, Membership
 
@@ -22,7 +23,9 @@ router = Router(name=__name__)
 router.message.filter(PRIVATE)
 
 
-@router.message(StateFilter(None), PLAIN_TEXT, flags={"needs": "editor"})
+# Outside dialogs, and while file previews wait for Save/Cancel: a preview is not a question,
+# so numbers typed meanwhile are entries as always (the previews stay pending).
+@router.message(StateFilter(None, ImportPreview.confirm), PLAIN_TEXT, flags={"needs": "editor"})
 async def numbers_message(message: Message, t: Translator, storage: Storage,
                           membership: Membership, event_update: Update) -> None:
     outcome = await record_entry(storage, membership.project, message.from_user.id,

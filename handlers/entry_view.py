@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Translator
+from bot.services.breakdown import segment_label
 from bot.services.entry import EntryOutcome
 from handlers.callbacks import UndoCb
 from handlers.kpi_picker import metric_label
@@ -26,7 +27,11 @@ def outcome_text(outcome: EntryOutcome, t: Translator) -> str:
     lang = t.lang
     lines = [t("entry-saved-header", week=format_week(outcome.week_start, lang),
                iso=iso_week_label(outcome.week_start))]
-    for saved in outcome.saved:
+    segment: tuple[str, str] = ("", "")
+    for saved in sorted(outcome.saved, key=lambda v: (v.network, v.campaign) != ("", "")):
+        if (saved.network, saved.campaign) != segment:
+            segment = (saved.network, saved.campaign)
+            lines.append(t("breakdown-entry-segment", segment=segment_label(*segment, t)))
         parts = [t("entry-line", metric=metric_label(saved.metric, lang),
                    value=value_text(saved.metric, saved.value, lang))]
         if saved.previous_week not in (None, 0):
@@ -36,6 +41,7 @@ def outcome_text(outcome: EntryOutcome, t: Translator) -> str:
         if saved.replaced is not None and saved.replaced != saved.value:
             parts.append(t("entry-replaced", old=value_text(saved.metric, saved.replaced, lang)))
         lines.append(" ".join(parts))
+    lines += totals_lines(outcome, t)
     if outcome.derived or outcome.formulas:
         lines.append(t("entry-derived-header"))
         for key, derived in outcome.derived.items():
@@ -50,6 +56,23 @@ def outcome_text(outcome: EntryOutcome, t: Translator) -> str:
     if outcome.unknown:
         lines.append(unknown_text(outcome, t))
     return "\n".join(lines)
+
+
+def totals_lines(outcome: EntryOutcome, t: Translator) -> list[str]:
+    """What the project total of each metric given per network or campaign now is."""
+    lines = []
+    for total in outcome.totals:
+        name = metric_label(total.metric, t.lang)
+        if total.total is None:
+            lines.append(t("breakdown-entry-total-rate", metric=name))
+        elif total.project_wide:
+            lines.append(t("breakdown-entry-total-typed", metric=name,
+                           value=value_text(total.metric, total.total, t.lang),
+                           parts=value_text(total.metric, total.parts, t.lang)))
+        else:
+            lines.append(t("breakdown-entry-total", metric=name,
+                           value=value_text(total.metric, total.total, t.lang)))
+    return lines
 
 
 def unknown_text(outcome: EntryOutcome, t: Translator) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import weakref
 from datetime import timedelta
 
@@ -22,6 +23,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.access import permitted
 from bot.callback_answers import alert
 from bot.i18n import Html, Translator
+from bot.services.breakdown import segment_label
 from bot.services.entry import custom_names, guided_metrics, project_today
 from bot.services.imports import (
     MAX_FILE_BYTES,
@@ -119,6 +121,11 @@ def preview_text(plan: ImportPlan, filename: str, t: Translator) -> str:
         if metric in approximate:
             line += f" ({t('import-summary-approx-mark')})"
         lines.append(line)
+    segments = list(dict.fromkeys((v.network, v.campaign) for v in result.values
+                                  if v.network or v.campaign))
+    if segments:
+        lines.append(t("breakdown-import-segments", segments=Html(", ".join(
+            segment_label(*s, t) for s in segments[:MAX_SKIPPED_COLUMNS]))))
     if result.ignored_columns:
         skipped = ", ".join(
             t("import-summary-skipped-column", column=_short(column),
@@ -148,8 +155,12 @@ def preview_text(plan: ImportPlan, filename: str, t: Translator) -> str:
         lines.append(t("import-summary-replaced", count=plan.overwrites))
         for item in plan.replaced[:PREVIEW_LINES]:
             unit = _unit(item.metric)
+            metric: str = metric_label(item.metric, lang)
+            if item.network or item.campaign:
+                metric = Html(f"{html.escape(metric, quote=False)} "
+                              f"({segment_label(item.network, item.campaign, t)})")
             lines.append(t("import-summary-replaced-line", week=item.week_start.isoformat(),
-                           metric=metric_label(item.metric, lang),
+                           metric=metric,
                            old=format_number(item.old, lang, unit),
                            new=format_number(item.new, lang, unit)))
         if len(plan.replaced) > PREVIEW_LINES:

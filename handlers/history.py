@@ -11,12 +11,13 @@ from aiogram.types import BufferedInputFile, Message
 
 from bot.i18n import Html, Translator
 from bot.rendering import Renderer
+from bot.services.breakdown import segment_label
 from bot.services.digest import CAPTION_LIMIT
 from bot.services.history import WeekRow, weekly_table
 from charts import Panel
 from handlers.filters import PRIVATE
 from handlers.kpi_picker import metric_label
-from kpi import catalogue
+from kpi import breakdown, catalogue
 from kpi.formatting import format_number
 from storage.base import Storage
 from storage.models import Membership
@@ -37,11 +38,17 @@ async def history(message: Message, command: CommandObject, t: Translator, stora
     kpis = await storage.get_kpis(project.id)
     formulas = [f.name for f in await storage.get_formula_kpis(project.id)]
     custom = [k.metric for k in kpis if k.custom] + formulas
-    table = await weekly_table(storage, project.id)
-    if command.args:
-        key = catalogue.resolve(command.args, custom)
+    args = (command.args or "").strip()
+    # `/history vk [metric]`: one network's own numbers (a metric's name keeps its meaning).
+    network = None
+    if args and catalogue.resolve(args, custom) is None:
+        network, args = network_argument(args, await storage.get_networks(project.id))
+    segment = (network, "") if network else None
+    table = await weekly_table(storage, project.id, segment=segment)
+    if args:
+        key = catalogue.resolve(args, custom)
         if key is None:
-            await message.answer(t("history-unknown-metric", name=command.args.strip()))
+            await message.answer(t("history-unknown-metric", name=args))
             return
         metrics, weeks = [key], SINGLE_METRIC_WEEKS
     else:
@@ -54,7 +61,9 @@ async def history(message: Message, command: CommandObject, t: Translator, stora
     if not rows:
         await message.answer(t("history-empty"))
         return
-    text, hidden = fit_table(t, project.name, rows, metrics)
+    name = project.name if network is None else Html(
+        f"{html.escape(project.name, quote=False)} · {segment_label(network, '', t)}")
+    text, hidden = fit_table(t, name, rows, metrics)
     if hidden:
         labels = ", ".join(metric_label(m, t.lang) for m in hidden)
         if len(labels) > HINT_ROOM - 200:  # the hint's own words take the rest of the room
@@ -70,7 +79,22 @@ async def history(message: Message, command: CommandObject, t: Translator, stora
     await message.answer(text)
 
 
-def fit_table(t: Translator, name: str, rows: list[WeekRow], metrics: list[str]
+def network_argument(args: str, networks: list[str]) -> tuple[str | None, str]:
+    """(network, the rest) when `args` starts with a network's alias or one of the project's
+    own networks (`vk reach`, `дзен`); (None, args) otherwise."""
+    words = args.split()
+    own = {breakdown.fold(n): n for n in networks}
+    for size in (2, 1):
+        head = " ".join(words[:size])
+        if len(words) < size:
+            continue
+        found = breakdown.builtin_network(head) or own.get(breakdown.fold(head))
+        if found:
+            return found, " ".join(words[size:])
+    return None, args
+
+
+def fit_table(t: Translator, name: str | Html, rows: list[WeekRow], metrics: list[str]
               ) -> tuple[str, list[str]]:
     """The table with as many of `metrics` (in order) as fit one message; the rest by name."""
     shown = list(metrics)

@@ -1,9 +1,11 @@
 """Exports (CSV, XLSX) of stored weekly values and fill-in templates for imports.
 
-CSV: UTF-8, comma-separated, header `project,week_start,metric,value,source,approximate`
-(interface.md, "Export CSV"). Values use a dot as decimal separator, no thousands separator and
-no ".0" on integers. Text cells that a spreadsheet would run as a formula (starting with = + - @,
-tab or CR) get a leading `'`; numbers are never altered. The importer reads both files back.
+CSV: UTF-8, comma-separated, header
+`project,week_start,metric,value,source,approximate,network,campaign` (interface.md, "Export
+CSV"); `network` and `campaign` are empty for project-wide values. Values use a dot as decimal
+separator, no thousands separator and no ".0" on integers. Text cells that a spreadsheet would
+run as a formula (starting with = + - @, tab or CR) get a leading `'`; numbers are never altered.
+The importer reads both files back.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from decimal import Decimal
 
 from kpi import catalogue
 
-HEADER = ("project", "week_start", "metric", "value", "source", "approximate")
+HEADER = ("project", "week_start", "metric", "value", "source", "approximate", "network",
+          "campaign")
 FORMULA_SOURCE = "formula"  # a formula KPI's value: computed on export, skipped on import
 NOTES_HEADER = ("project", "week_start", "note")
 # Posts (issue 13): the fixed columns, then one column per metric the posts have. The file
@@ -36,6 +39,8 @@ class ExportRow:
     value: float
     source: str = ""
     approximate: bool = False
+    network: str = ""  # '' with campaign '': a project-wide value
+    campaign: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +101,8 @@ def export_csv(rows: Iterable[ExportRow]) -> bytes:
     for row in rows:
         writer.writerow([neutralise(row.project), row.week_start.isoformat(),
                          neutralise(row.metric), format_value(row.value),
-                         neutralise(row.source), "true" if row.approximate else "false"])
+                         neutralise(row.source), "true" if row.approximate else "false",
+                         neutralise(row.network), neutralise(row.campaign)])
     return buffer.getvalue().encode("utf-8")
 
 
@@ -138,7 +144,8 @@ def export_xlsx(rows: Iterable[ExportRow], notes: Sequence[NoteRow] = (),
     for row in rows:
         sheet.append([_text_cell(sheet, row.project), _date_cell(sheet, row.week_start),
                       _text_cell(sheet, row.metric), _number(row.value),
-                      _text_cell(sheet, row.source), bool(row.approximate)])
+                      _text_cell(sheet, row.source), bool(row.approximate),
+                      _text_cell(sheet, row.network), _text_cell(sheet, row.campaign)])
     if notes:
         notes_sheet = workbook.create_sheet("Notes")
         notes_sheet.append(list(NOTES_HEADER))

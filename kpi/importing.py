@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from kpi import catalogue, posts
+from kpi import breakdown, catalogue, posts
 from kpi.catalogue import Kind, normalize_name
 from kpi.exporting import FORMULA_SOURCE
 from kpi.posts import POST_LAYOUTS, ImportedPost
@@ -31,6 +31,9 @@ META_DATE_HEADER = "publish time"
 METRIC_HEADERS = frozenset({"metric", "метрика", "показатель", "kpi", "metric name"})
 VALUE_HEADERS = frozenset({"value", "значение", "число", "amount"})
 APPROXIMATE_HEADERS = frozenset({"approximate", "приблизительно", "примерно"})
+# Which network or campaign a row's values belong to (issue 13); empty = the whole project.
+NETWORK_HEADERS = frozenset({"network", "сеть", "соцсеть", "площадка", "platform", "платформа"})
+CAMPAIGN_HEADERS = frozenset({"campaign", "кампания", "рекламная кампания", "ad campaign"})
 # Columns of our own export that describe a value rather than hold one: not reported as skipped.
 EXPORT_INFO_HEADERS = frozenset({"project", "проект", "source", "источник"})
 TOTAL_WORDS = frozenset({"total", "totals", "итого", "итог", "всего", "сумма", "sum", "average",
@@ -49,6 +52,8 @@ class ImportedValue:
     metric: str
     value: float
     approximate: bool = False
+    network: str = ""  # a built-in network key (kpi.breakdown) or the file's own name
+    campaign: str = ""
 
 
 @dataclass(slots=True)
@@ -88,6 +93,8 @@ class _Observation:
     metric: str
     value: float
     approximate: bool = False
+    network: str = ""
+    campaign: str = ""
 
 
 def import_table(table: Table, *, today: date, custom: tuple[str, ...] = ()) -> ImportResult:
@@ -135,12 +142,34 @@ class _Importer:
         self._ignored_set: set[tuple[int, str]] = set()
         self._ignored_numbers: set[int] = set()
         self._dated: list[tuple[int, date, list[Cell]]] = []  # wide rows with a date
+        self.network_column = next(
+            (i for i, n in enumerate(self.names) if n in NETWORK_HEADERS), None)
+        self.campaign_column = next(
+            (i for i, n in enumerate(self.names) if n in CAMPAIGN_HEADERS), None)
+        self.segment_columns = {i for i in (self.network_column, self.campaign_column)
+                                if i is not None}
 
     # -- helpers ------------------------------------------------------------------------------
 
     def _data_rows(self) -> list[tuple[int, list[Cell]]]:
         rows = self.table.rows
         return [(i + 1, rows[i]) for i in range(self.header_index + 1, len(rows))]
+
+    def _segment(self, number: int, row: list[Cell]) -> tuple[str, str]:
+        """The row's (network, campaign); both empty for a project-wide row."""
+        found = []
+        for index in (self.network_column, self.campaign_column):
+            cell = row[index] if index is not None and index < len(row) else None
+            text = breakdown.clean_name(_unneutralise(_text(cell))) if _filled(cell) else ""
+            if text.casefold() in EMPTY_MARKERS:
+                text = ""
+            if len(text) > breakdown.MAX_SEGMENT_NAME:
+                raise ImportProblem("segment_too_long", {"row": number, "value": text[:40]})
+            found.append(text)
+        network, campaign = found
+        if network and campaign:
+            raise ImportProblem("network_and_campaign", {"row": number})
+        return (breakdown.builtin_network(network) or network), campaign
 
     def _ignore_column(self, column: str, reason: str) -> None:
         if column and column not in self.column_reasons:
@@ -210,7 +239,7 @@ class _Importer:
               slash: str) -> list[_Observation]:
         columns: dict[int, str] = {}
         for index, column in enumerate(self.header):
-            if index == date_column or not column.strip():
+            if index == date_column or not column.strip() or index in self.segment_columns:
                 continue
             if self.layout == "meta" and self.names[index] in DATE_HEADERS:
                 self._ignore_column(column, "meta_info")  # Meta's "Date" column says "Lifetime"
@@ -256,7 +285,8 @@ class _Importer:
                                                        "value": _shown(cell)}) from None
                 if value is not None:
                     found = True
-                    observations.append(_Observation(number, day, metric, value))
+                    observations.append(_Observation(number, day, metric, value,
+                                                     False, *self._segment(number, row)))
             if not found and number not in self._ignored_numbers:
                 self._ignore_row(number, "empty")
         return observations
@@ -267,7 +297,7 @@ class _Importer:
         value_column = next(i for i, n in enumerate(self.names) if n in VALUE_HEADERS)
         approx_column = next((i for i, n in enumerate(self.names) if n in APPROXIMATE_HEADERS),
                              None)
-        used = {date_column, metric_column, value_column, approx_column}
+        used = {date_column, metric_column, value_column, approx_column, *self.segment_columns}
         for index, column in enumerate(self.header):
             if index not in used and self.names[index] not in EXPORT_INFO_HEADERS:
                 self._ignore_column(column, "unknown")
@@ -315,7 +345,8 @@ class _Importer:
             self.mapping.setdefault(name, metric)
             approx_cell = row[approx_column] if approx_column is not None \
                 and approx_column < len(row) else None
-            observations.append(_Observation(number, day, metric, value, _truthy(approx_cell)))
+            observations.append(_Observation(number, day, metric, value, _truthy(approx_cell),
+                                             *self._segment(number, row)))
         return observations
 
     # -- aggregation --------------------------------------------------------------------------
@@ -324,13 +355,13 @@ class _Importer:
         meta = self.layout in POST_LAYOUTS  # one row per post: rows of a day are summed
         if not meta:
             observations = self._drop_duplicates(observations)
-        groups: dict[tuple[date, str], list[_Observation]] = defaultdict(list)
+        groups: dict[tuple[date, str, str, str], list[_Observation]] = defaultdict(list)
         for item in observations:
-            groups[(week_start(item.day), item.metric)].append(item)
+            groups[(week_start(item.day), item.metric, item.network, item.campaign)].append(item)
         daily = any(len({o.day for o in group}) > 1 or (meta and len(group) > 1)
                     for group in groups.values())
         if daily:
-            rates = {m for (_, m) in groups if _kind(m) is Kind.RATE}
+            rates = {key[1] for key in groups if _kind(key[1]) is Kind.RATE}
             if rates:
                 for column, metric in list(self.mapping.items()):
                     if metric in rates:
@@ -348,8 +379,8 @@ class _Importer:
         order = {metric: i for i, metric in enumerate(dict.fromkeys(
             o.metric for o in observations))}
         values: list[ImportedValue] = []
-        for (week, metric), group in sorted(groups.items(),
-                                            key=lambda kv: (kv[0][0], order[kv[0][1]])):
+        for (week, metric, network, campaign), group in sorted(
+                groups.items(), key=lambda kv: (kv[0][0], kv[0][2], kv[0][3], order[kv[0][1]])):
             group.sort(key=lambda o: (o.day, o.row))
             if len(group) == 1:
                 value = group[0].value
@@ -360,7 +391,7 @@ class _Importer:
             approximate = any(o.approximate for o in group) or (
                 metric in META_APPROXIMATE if meta else
                 daily and metric in APPROXIMATE_FROM_DAILY)
-            values.append(ImportedValue(week, metric, value, approximate))
+            values.append(ImportedValue(week, metric, value, approximate, network, campaign))
         if not values:
             raise ImportProblem("empty")
         self.ignored_rows.sort()
@@ -372,12 +403,13 @@ class _Importer:
 
     def _drop_duplicates(self, observations: list[_Observation]) -> list[_Observation]:
         """The same day and metric twice: the later row wins, the earlier is reported."""
-        latest: dict[tuple[date, str], _Observation] = {}
+        latest: dict[tuple[date, str, str, str], _Observation] = {}
         for item in observations:
-            previous = latest.get((item.day, item.metric))
+            key = (item.day, item.metric, item.network, item.campaign)
+            previous = latest.get(key)
             if previous is not None:
                 self._ignore_row(previous.row, "duplicate")
-            latest[(item.day, item.metric)] = item
+            latest[key] = item
         kept = set(map(id, latest.values()))
         return [o for o in observations if id(o) in kept]
 

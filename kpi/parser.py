@@ -15,18 +15,27 @@
   reported whole as unknown with suggestions (`охват постов 12500` → unknown, maybe reach), rather
   than guessed.
 - `прирост подписчиков 5%`: a percent after a count name that also exists with `%` takes that one.
+- Network or campaign (optional, at the start of a group: after the period, a `;` or a line
+  break, or after a `,` when it ends with `:`): a network alias (`вк`, `ig`, … kpi.breakdown),
+  one of the project's own networks, `сеть «Дзен»` / `network "Dzen"` (a new own network), or
+  `кампания «Чёрная пятница»` / `campaign "Black Friday"` / `кампания Зима:`. Ended by `:`, or by
+  a space when the alias is not itself a metric name (`ig reach 7.2k`). It holds until the next
+  `;` or line break — a prefix alone on its line (`вк:` then lines) until the next empty line —
+  or until the next prefix. A prefix directly followed by a number is not one (`вк: 5000` stays
+  an unknown name, as before).
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from kpi import catalogue
+from kpi import breakdown, catalogue
 from kpi.catalogue import Unit
 from kpi.numbers import VALUE_RE, ParsedNumber, normalize_spaces, number_from_match
 from kpi.weeks import parse_iso_week, week_start
@@ -51,6 +60,8 @@ class ParsedValue:
     value: float
     raw_name: str
     raw_value: str
+    network: str = ""  # a built-in network key or the project's own network name
+    campaign: str = ""  # at most one of the two is set; both '' = project-wide
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +105,16 @@ _PERIOD = re.compile(
     re.VERBOSE,
 )
 _CHUNK = re.compile(r"[^,;\n\r]+")
+_QUOTED = r"[«\"“„'](?P<quoted>[^»\"”“'\n\r]{1,64})[»\"”“']"
+_NAMED_SEGMENT = re.compile(
+    rf"""[ \t]*(?P<kind>кампания|кампании|campaign|сеть|network)[ \t]+
+    (?:{_QUOTED}|(?P<bare>[^:,;\n\r«\"“„']{{1,64}}?)(?=[ \t]*:))""",
+    re.VERBOSE,
+)
+_END_OF_PREFIX = re.compile(r"[ \t]*(?P<colon>:)?[ \t]*")
+_HEADER_END = re.compile(r"[ \t]*(?:\r?\n|$)")
+_BLANK_LINE = re.compile(r"\n[ \t\r]*\n")
+_GROUP_END = re.compile(r"[;\n\r]")
 _WORD = re.compile(r"[^\s,;]+")
 _WORD_CORE = re.compile(r"[\w%$€₽](?:.*[\w%$€₽])?")
 
@@ -117,6 +138,28 @@ _BASE_INDEX.pop((), None)
 _BASE_LONGEST = max(len(k) for k in _BASE_INDEX)
 
 
+@functools.lru_cache(maxsize=256)  # one per project's set of networks: built once, not per message
+def _alias_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = sorted({n for n in names if n}, key=len, reverse=True)
+    body = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in alternatives)
+    return re.compile(rf"[ \t]*(?P<alias>{body})(?![\w%$€₽])")
+
+
+_BUILTIN_ALIASES = [a for aliases in breakdown.NETWORK_ALIASES.values() for a in aliases]
+_BUILTIN_PATTERN = _alias_pattern(tuple(_BUILTIN_ALIASES))
+
+
+@dataclass(frozen=True, slots=True)
+class _Prefix:
+    """A network or campaign prefix: its span and how far it holds."""
+
+    start: int
+    end: int
+    scope_end: int
+    network: str
+    campaign: str
+
+
 @dataclass(frozen=True, slots=True)
 class _Word:
     text: str  # folded, punctuation stripped
@@ -131,8 +174,15 @@ class _Item:
 
 
 class _EntryParser:
-    def __init__(self, text: str, today: date, custom: Sequence[str]) -> None:
+    def __init__(self, text: str, today: date, custom: Sequence[str],
+                 networks: Sequence[str] = ()) -> None:
         self.text, self.folded, self.today = text, _fold(text), today
+        # The project's own networks, folded → as stored; built-in keys are aliases already.
+        self.own_networks = {breakdown.fold(n): n for n in networks
+                             if n and n not in breakdown.NETWORKS}
+        self.network_pattern = (_alias_pattern((*_BUILTIN_ALIASES, *self.own_networks))
+                                if self.own_networks else _BUILTIN_PATTERN)
+        self.segment: tuple[str, str] = ("", "")
         self.custom = tuple(custom)
         self.index, self.longest = _BASE_INDEX, _BASE_LONGEST  # shared, never written
         if self.custom:
@@ -142,15 +192,82 @@ class _EntryParser:
                     self.index[key] = name
                     self.longest = max(self.longest, len(key))
         self.entry = ParsedEntry(week_start=week_start(today), period_given=False)
-        self.positions: dict[str, int] = {}
+        self.positions: dict[tuple[str, str, str], int] = {}
 
     def parse(self) -> ParsedEntry:
         position = self._period()
-        for match in VALUE_RE.finditer(self.folded, position):
-            self._phrase(position, match.start(), match)
-            position = match.end()
-        self._phrase(position, len(self.folded), None)
+        prefixes = self._prefixes(position)
+        limits = [p.start for p in prefixes] + [len(self.folded)]
+        current: _Prefix | None = None
+        for limit, following in zip(limits, [*prefixes, None], strict=True):
+            for match in VALUE_RE.finditer(self.folded, position, limit):
+                in_scope = current is not None and match.start() < current.scope_end
+                self.segment = ((current.network, current.campaign)
+                                if current is not None and in_scope else ("", ""))
+                self._phrase(position, match.start(), match)
+                position = match.end()
+            self._phrase(position, limit, None)
+            if following is not None:
+                current, position = following, following.end
         return self.entry
+
+    def _prefixes(self, start: int) -> list[_Prefix]:
+        """Network and campaign prefixes at the starts of groups, in order."""
+        found: list[_Prefix] = []
+        starts = [(start, False)] + [
+            (m.end(), m.group() == ",") for m in re.finditer(r"[;\n\r,]", self.folded)
+            if m.end() > start]
+        for position, after_comma in starts:
+            if found and position < found[-1].end:
+                continue
+            prefix = self._prefix_at(position, after_comma)
+            if prefix is not None:
+                found.append(prefix)
+        return found
+
+    def _prefix_at(self, position: int, colon_required: bool) -> _Prefix | None:
+        folded = self.folded
+        named = _NAMED_SEGMENT.match(folded, position)
+        if named:
+            name_start, name_end = named.span("quoted") if named["quoted"] else named.span("bare")
+            raw = breakdown.clean_name(self.text[name_start:name_end])
+            if not raw:
+                return None
+            if named["kind"] in ("сеть", "network"):
+                segment = (breakdown.builtin_network(raw)
+                           or self.own_networks.get(breakdown.fold(raw), raw), "")
+            else:
+                segment = ("", raw)
+            end = named.end()
+        else:
+            alias = self.network_pattern.match(folded, position)
+            if alias is None:
+                return None
+            name = " ".join(alias["alias"].split())
+            segment = (breakdown.builtin_network(name) or self.own_networks[name], "")
+            end = alias.end()
+        tail = _END_OF_PREFIX.match(folded, end)
+        assert tail is not None  # every part of it is optional
+        after = tail.end()
+        if not tail["colon"]:
+            if colon_required or after >= len(folded) or folded[after] in "\r\n":
+                return None
+            if named is None and (end == after or self._starts_a_metric(alias.start("alias"))):
+                return None  # `site visits 10`: a metric's name, not a network
+        if VALUE_RE.match(folded, after):
+            return None  # `вк: 5000`: a name and a number, as before
+        if tail["colon"] and _HEADER_END.match(folded, after) is not None:
+            blank = _BLANK_LINE.search(folded, after)  # a header line: up to an empty line
+            scope_end = blank.start() if blank else len(folded)
+        else:
+            group_end = _GROUP_END.search(folded, after)
+            scope_end = group_end.start() if group_end else len(folded)
+        return _Prefix(position, after, scope_end, *segment)
+
+    def _starts_a_metric(self, start: int) -> bool:
+        chunk = _CHUNK.match(self.folded, start)
+        items = self._items(start, chunk.end()) if chunk else []
+        return bool(items) and items[0].metric is not None
 
     def _period(self) -> int:
         match = _PERIOD.match(self.folded)
@@ -245,12 +362,14 @@ class _EntryParser:
                 self.entry.problems.append(Problem(PERCENT_FOR_COUNT, f"{raw_name} {raw_value}"))
             if number.value < 0:
                 self.entry.problems.append(Problem(NEGATIVE, f"{raw_name} {raw_value}"))
-        parsed = ParsedValue(metric, number.value, raw_name, raw_value)
-        if metric in self.positions:
+        network, campaign = self.segment
+        parsed = ParsedValue(metric, number.value, raw_name, raw_value, network, campaign)
+        key = (metric, network, campaign)
+        if key in self.positions:
             self.entry.problems.append(Problem(DUPLICATE_METRIC, raw_name))
-            self.entry.values[self.positions[metric]] = parsed
+            self.entry.values[self.positions[key]] = parsed
         else:
-            self.positions[metric] = len(self.entry.values)
+            self.positions[key] = len(self.entry.values)
             self.entry.values.append(parsed)
 
     def _metric_for(self, item: _Item, number: ParsedNumber) -> str:
@@ -291,12 +410,14 @@ def suggest(raw: str, custom: Sequence[str] = ()) -> list[str]:
     return sorted(best, key=lambda k: -best[k])[:MAX_SUGGESTIONS]
 
 
-def parse_entry(text: str, *, today: date, custom: Sequence[str] = ()) -> ParsedEntry:
+def parse_entry(text: str, *, today: date, custom: Sequence[str] = (),
+                networks: Sequence[str] = ()) -> ParsedEntry:
     """The week and the values of one message; see the module docstring for the grammar.
 
     `today` is the date in the project's timezone. A week after the current one gets a
     `future_week` problem and its values are still returned (the caller refuses). The same
     metric twice: the last value wins, with a `duplicate_metric` problem. Text with no
-    numbers gives no values and no unknown names.
+    numbers gives no values and no unknown names. `networks`: the project's networks, so that
+    its own ones (not built-in) are recognised by name like the built-in aliases.
     """
-    return _EntryParser(text, today, custom).parse()
+    return _EntryParser(text, today, custom, networks).parse()

@@ -16,6 +16,7 @@ from storage.models import (
     AlertThreshold,
     Batch,
     BatchSource,
+    Campaign,
     Experiment,
     FormulaKpi,
     Invite,
@@ -172,8 +173,10 @@ class Storage(ABC):
         *, update_id: int | None = None, read_weeks: Sequence[date] = (),
     ) -> SavedBatch:
         """Write values in one transaction as one undoable batch. A metric already stored for a
-        week is replaced; the old value stays in the history. When `update_id` was already
-        applied for this project, nothing is written and `duplicate=True` is returned.
+        week (and the same network or campaign) is replaced; the old value stays in the history.
+        The networks and campaigns the values name are added to the project's. When
+        `update_id` was already applied for this project, nothing is written and
+        `duplicate=True` is returned.
         The stored values of `read_weeks` are read back in the same transaction (`weeks`)."""
 
     @abstractmethod
@@ -194,13 +197,36 @@ class Storage(ABC):
     @abstractmethod
     async def get_values(
         self, project_id: int, *, since: date | None = None, until: date | None = None,
-        metrics: Sequence[str] | None = None,
+        metrics: Sequence[str] | None = None, breakdown: bool = False,
     ) -> list[WeeklyValue]:
-        """Current values, ordered by week_start then metric."""
+        """Current values, ordered by week_start then metric: the project totals
+        (kpi.breakdown.project_totals), or with `breakdown` every stored value as it is —
+        project-wide ones and those of a network or campaign (then ordered by network, campaign
+        too)."""
 
     @abstractmethod
     async def get_all_values(self) -> list[tuple[str, WeeklyValue]]:
-        """Every project's values with the project's name (for backups and exports)."""
+        """Every project's stored values (with their network or campaign) with the project's
+        name (for backups and exports)."""
+
+    @abstractmethod
+    async def save_collected(self, project_id: int, value: NewValue) -> bool:
+        """Save a number the bot collected itself as its own batch (source `collected`, user 0),
+        unless a person's number (any other source) is already stored for that week, metric
+        and segment: that one is never overwritten (False). Atomic on every backend."""
+
+    @abstractmethod
+    async def get_networks(self, project_id: int) -> list[str]:
+        """The networks the project's values were ever saved for, in the order first used."""
+
+    @abstractmethod
+    async def get_campaigns(self, project_id: int) -> list[Campaign]:
+        """The project's campaigns (saved values made them, or `set_campaign`), oldest first."""
+
+    @abstractmethod
+    async def set_campaign(self, project_id: int, name: str, start_week: date | None,
+                           end_week: date | None) -> None:
+        """Create a campaign or change its weeks (None: open)."""
 
     # --- invites -------------------------------------------------------------------------------
     @abstractmethod

@@ -25,6 +25,7 @@ class BatchSource(StrEnum):
     MESSAGE = "message"  # a typed message
     GUIDED = "guided"  # the /add dialog
     IMPORT = "import"  # an uploaded file
+    COLLECTED = "collected"  # counted by the bot itself (a linked channel's subscribers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +76,8 @@ class WeeklyValue:
     value: float
     entered: bool = True  # False when derived KPIs are computed, True for what users sent
     approximate: bool = False  # e.g. weekly reach summed from daily rows
+    network: str = ""  # '' with campaign '': the project-wide value (kpi.breakdown)
+    campaign: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,15 +86,25 @@ class NewValue:
     metric: str
     value: float
     approximate: bool = False
+    network: str = ""  # a built-in network key or the project's own network name
+    campaign: str = ""  # at most one of network and campaign is set
+
+    @property
+    def key(self) -> tuple[date, str] | tuple[date, str, str, str]:
+        """What a batch holds once: (week, metric) project-wide, with the segment otherwise."""
+        if self.network or self.campaign:
+            return (self.week_start, self.metric, self.network, self.campaign)
+        return (self.week_start, self.metric)
 
 
 @dataclass(frozen=True, slots=True)
 class SavedBatch:
     batch_id: int
-    # For each saved (week_start, metric): the value it replaced, None if it was new.
-    replaced: dict[tuple[date, str], float | None] = field(default_factory=dict)
+    # For each saved value's `NewValue.key`: the value it replaced, None if it was new.
+    replaced: dict[tuple, float | None] = field(default_factory=dict)
     duplicate: bool = False  # the same update_id was already applied: nothing written again
-    # The stored values, by week and metric, of the weeks save_batch was asked to read back.
+    # The project totals (kpi.breakdown), by week and metric, of the weeks save_batch was
+    # asked to read back.
     weeks: dict[date, dict[str, float]] = field(default_factory=dict)
 
 
@@ -191,3 +204,12 @@ class Post:
     @property
     def values(self) -> dict[str, float]:
         return dict(self.metrics)
+
+
+@dataclass(frozen=True, slots=True)
+class Campaign:
+    """A named campaign of a project; values may belong to it (kpi.breakdown)."""
+
+    name: str  # untrusted user text
+    start_week: date | None = None
+    end_week: date | None = None

@@ -9,18 +9,19 @@ never both win one. asyncpg is imported on connect, so SQLite deployments never 
 
 from __future__ import annotations
 
-import math
 import secrets
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from kpi.breakdown import Part, project_totals
 from storage.base import DIGEST_LEASE, Storage
 from storage.models import (
     AlertThreshold,
     Batch,
     BatchSource,
+    Campaign,
     Invite,
     Membership,
     NewValue,
@@ -42,7 +43,9 @@ from storage.sqlite import (
     _time_from_db,
     _time_to_db,
     _weeks_around,
+    latest_values,
     reminder_week,
+    totals_as_values,
 )
 
 POOL_SIZE = 10
@@ -75,8 +78,20 @@ def _project(row: Sequence[Any]) -> Project:
     )
 
 
+class _KeptPersonsNumber(Exception):
+    """Rolls back a collected number's transaction when a person's number is stored."""
+
+
 def _new_value(row: Sequence[Any]) -> NewValue:
-    return NewValue(row[0], row[1], row[2], row[3])
+    return NewValue(row[0], row[1], row[2], row[3], network=row[4], campaign=row[5])
+
+
+def _part(row: Sequence[Any]) -> Part:
+    """(week_start, metric, value, approximate, network, campaign) as a kpi.breakdown part."""
+    return Part(row[0], row[1], row[2], row[4], row[5], bool(row[3]))
+
+
+_ENTRY_COLUMNS = "week_start, metric, value, approximate, network, campaign"
 
 
 def _count(status: str) -> int:
@@ -409,12 +424,7 @@ class PostgresStorage(PostgresExperimentsMixin, PostgresPostsMixin, Storage):
         self, project_id: int, user_id: int, source: BatchSource, values: Iterable[NewValue],
         *, update_id: int | None = None, read_weeks: Sequence[date] = (),
     ) -> SavedBatch:
-        latest: dict[tuple[date, str], NewValue] = {}
-        for value in values:  # the same week and metric twice in one batch: the last wins
-            if not math.isfinite(value.value):
-                raise ValueError(f"{value.metric}: value must be a finite number")
-            latest.pop((value.week_start, value.metric), None)
-            latest[(value.week_start, value.metric)] = value
+        latest = latest_values(values)
         source_text = BatchSource(source).value
         async with self.transaction() as conn:
             # The idempotency key: a second instance handling the same update waits on the
@@ -429,24 +439,36 @@ class PostgresStorage(PostgresExperimentsMixin, PostgresPostsMixin, Storage):
                     project_id, update_id)
                 return SavedBatch(batch_id=existing, duplicate=True,
                                   weeks=await _week_values(conn, project_id, read_weeks))
-            replaced: dict[tuple[date, str], float | None] = {}
+            replaced: dict[tuple, float | None] = {}
             for value in latest.values():
-                key = (project_id, value.week_start, value.metric)
+                key = (project_id, value.week_start, value.metric, value.network,
+                       value.campaign)
                 previous = await conn.fetchval(
                     "SELECT value FROM weekly_values WHERE project_id = $1 AND week_start = $2 "
-                    "AND metric = $3 FOR UPDATE", *key)
+                    "AND metric = $3 AND network = $4 AND campaign = $5 FOR UPDATE", *key)
                 await conn.execute(
-                    "INSERT INTO entries (batch_id, project_id, week_start, metric, value, "
-                    "previous_value, approximate) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    "INSERT INTO entries (batch_id, project_id, week_start, metric, network, "
+                    "campaign, value, previous_value, approximate) "
+                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                     batch_id, *key, float(value.value), previous, bool(value.approximate))
                 await conn.execute(
-                    "INSERT INTO weekly_values (project_id, week_start, metric, value, "
-                    "approximate, batch_id) VALUES ($1, $2, $3, $4, $5, $6) "
-                    "ON CONFLICT (project_id, week_start, metric) DO UPDATE SET "
-                    "value = excluded.value, approximate = excluded.approximate, "
+                    "INSERT INTO weekly_values (project_id, week_start, metric, network, "
+                    "campaign, value, approximate, batch_id) "
+                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+                    "ON CONFLICT (project_id, week_start, metric, network, campaign) "
+                    "DO UPDATE SET value = excluded.value, approximate = excluded.approximate, "
                     "batch_id = excluded.batch_id",
                     *key, float(value.value), bool(value.approximate), batch_id)
-                replaced[(value.week_start, value.metric)] = previous
+                replaced[value.key] = previous
+            now = _now()
+            for network in dict.fromkeys(v.network for v in latest.values() if v.network):
+                await conn.execute(
+                    "INSERT INTO project_networks (project_id, name, created_at) "
+                    "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", project_id, network, now)
+            for campaign in dict.fromkeys(v.campaign for v in latest.values() if v.campaign):
+                await conn.execute(
+                    "INSERT INTO project_campaigns (project_id, name, created_at) "
+                    "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", project_id, campaign, now)
             return SavedBatch(batch_id=batch_id, replaced=replaced,
                               weeks=await _week_values(conn, project_id, read_weeks))
 
@@ -490,30 +512,28 @@ class PostgresStorage(PostgresExperimentsMixin, PostgresPostsMixin, Storage):
             batch_id)
         project_id = batch[0]
         entries = await conn.fetch(
-            "SELECT week_start, metric, value, approximate FROM entries "
-            "WHERE batch_id = $1 ORDER BY id", batch_id)
-        for week, metric, _value, _approximate in entries:
-            key = (project_id, week, metric)
+            f"SELECT {_ENTRY_COLUMNS} FROM entries WHERE batch_id = $1 ORDER BY id", batch_id)
+        where = ("project_id = $1 AND week_start = $2 AND metric = $3 AND network = $4 "
+                 "AND campaign = $5")
+        for week, metric, _value, _approximate, network, campaign in entries:
+            key = (project_id, week, metric, network, campaign)
             current = await conn.fetchval(
-                "SELECT batch_id FROM weekly_values "
-                "WHERE project_id = $1 AND week_start = $2 AND metric = $3 FOR UPDATE", *key)
+                f"SELECT batch_id FROM weekly_values WHERE {where} FOR UPDATE", *key)
             if current != batch_id:
                 continue
             before = await conn.fetchrow(
                 "SELECT e.value, e.approximate, e.batch_id FROM entries e "
                 "JOIN batches b ON b.id = e.batch_id "
                 "WHERE e.project_id = $1 AND e.week_start = $2 AND e.metric = $3 "
-                "AND e.batch_id < $4 AND b.undone_at IS NULL "
+                "AND e.network = $4 AND e.campaign = $5 "
+                "AND e.batch_id < $6 AND b.undone_at IS NULL "
                 "ORDER BY e.batch_id DESC LIMIT 1", *key, batch_id)
             if before is None:
-                await conn.execute(
-                    "DELETE FROM weekly_values "
-                    "WHERE project_id = $1 AND week_start = $2 AND metric = $3", *key)
+                await conn.execute(f"DELETE FROM weekly_values WHERE {where}", *key)
             else:
                 await conn.execute(
-                    "UPDATE weekly_values SET value = $1, approximate = $2, batch_id = $3 "
-                    "WHERE project_id = $4 AND week_start = $5 AND metric = $6",
-                    *before, *key)
+                    "UPDATE weekly_values SET value = $6, approximate = $7, batch_id = $8 "
+                    f"WHERE {where}", *key, *before)
         await conn.execute("UPDATE batches SET undone_at = $1 WHERE id = $2", _now(), batch_id)
         return Batch(
             id=batch_id, project_id=project_id, user_id=batch[1], source=BatchSource(batch[2]),
@@ -533,18 +553,17 @@ class PostgresStorage(PostgresExperimentsMixin, PostgresPostsMixin, Storage):
         if batch is None:
             return None
         entries = await conn.fetch(
-            "SELECT week_start, metric, value, approximate FROM entries "
-            "WHERE batch_id = $1 ORDER BY id", batch_id)
+            f"SELECT {_ENTRY_COLUMNS} FROM entries WHERE batch_id = $1 ORDER BY id", batch_id)
         return Batch(id=batch_id, project_id=batch[0], user_id=batch[1],
                      source=BatchSource(batch[2]), created_at=_utc(batch[3]),
                      values=tuple(_new_value(e) for e in entries), undone=batch[4] is not None)
 
     async def get_values(
         self, project_id: int, *, since: date | None = None, until: date | None = None,
-        metrics: Sequence[str] | None = None,
+        metrics: Sequence[str] | None = None, breakdown: bool = False,
     ) -> list[WeeklyValue]:
-        sql = ("SELECT week_start, metric, value, approximate FROM weekly_values "
-               "WHERE project_id = $1")
+        sql = ("SELECT week_start, metric, value, approximate, network, campaign "
+               "FROM weekly_values WHERE project_id = $1")
         params: list[Any] = [project_id]
         if since is not None:
             params.append(since)
@@ -558,15 +577,84 @@ class PostgresStorage(PostgresExperimentsMixin, PostgresPostsMixin, Storage):
                 return []
             params.append(metrics)
             sql += f" AND metric = ANY(${len(params)}::text[])"
-        rows = await self.query_all(sql + " ORDER BY week_start, metric", params)
-        return [WeeklyValue(project_id, r[0], r[1], r[2], approximate=r[3]) for r in rows]
+        # COLLATE "C": the same order as SQLite's byte order, whatever the database's locale.
+        rows = await self.query_all(
+            sql + ' ORDER BY week_start, metric COLLATE "C", network COLLATE "C", '
+            'campaign COLLATE "C"', params)
+        if not breakdown:
+            return totals_as_values(project_id, (_part(r) for r in rows))
+        return [WeeklyValue(project_id, r[0], r[1], r[2], approximate=r[3], network=r[4],
+                            campaign=r[5]) for r in rows]
 
     async def get_all_values(self) -> list[tuple[str, WeeklyValue]]:
         rows = await self.query_all(
-            "SELECT p.name, v.project_id, v.week_start, v.metric, v.value, v.approximate "
-            "FROM weekly_values v JOIN projects p ON p.id = v.project_id "
-            "ORDER BY v.project_id, v.week_start, v.metric")
-        return [(r[0], WeeklyValue(r[1], r[2], r[3], r[4], approximate=r[5])) for r in rows]
+            "SELECT p.name, v.project_id, v.week_start, v.metric, v.value, v.approximate, "
+            "v.network, v.campaign FROM weekly_values v JOIN projects p ON p.id = v.project_id "
+            'ORDER BY v.project_id, v.week_start, v.metric COLLATE "C", v.network COLLATE "C", '
+            'v.campaign COLLATE "C"')
+        return [(r[0], WeeklyValue(r[1], r[2], r[3], r[4], approximate=r[5], network=r[6],
+                                   campaign=r[7])) for r in rows]
+
+    async def save_collected(self, project_id: int, value: NewValue) -> bool:
+        (value,) = latest_values([value]).values()
+        key = (project_id, value.week_start, value.metric, value.network, value.campaign)
+        try:
+            async with self.transaction() as conn:
+                batch_id = await conn.fetchval(
+                    "INSERT INTO batches (project_id, user_id, source, created_at) "
+                    "VALUES ($1, $2, $3, $4) RETURNING id", project_id, FORGOTTEN_USER_ID,
+                    BatchSource.COLLECTED.value, _now())
+                previous = await conn.fetchval(
+                    "SELECT value FROM weekly_values WHERE project_id = $1 AND week_start = $2 "
+                    "AND metric = $3 AND network = $4 AND campaign = $5", *key)
+                # The upsert itself decides: a row a person's batch wrote (even one committed
+                # by another instance a moment ago) is left as it is.
+                written = await conn.fetchval(
+                    "INSERT INTO weekly_values (project_id, week_start, metric, network, "
+                    "campaign, value, approximate, batch_id) "
+                    "VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7) "
+                    "ON CONFLICT (project_id, week_start, metric, network, campaign) "
+                    "DO UPDATE SET value = excluded.value, approximate = FALSE, "
+                    "batch_id = excluded.batch_id WHERE EXISTS (SELECT 1 FROM batches b "
+                    "WHERE b.id = weekly_values.batch_id AND b.source = $8) RETURNING 1",
+                    *key, float(value.value), batch_id, BatchSource.COLLECTED.value)
+                if written is None:
+                    raise _KeptPersonsNumber
+                await conn.execute(
+                    "INSERT INTO entries (batch_id, project_id, week_start, metric, network, "
+                    "campaign, value, previous_value, approximate) "
+                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, FALSE)",
+                    batch_id, *key, float(value.value), previous)
+                if value.network:
+                    await conn.execute(
+                        "INSERT INTO project_networks (project_id, name, created_at) "
+                        "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                        project_id, value.network, _now())
+        except _KeptPersonsNumber:
+            return False  # the transaction rolled back: no batch, no entry
+        return True
+
+    async def get_networks(self, project_id: int) -> list[str]:
+        rows = await self.query_all(
+            "SELECT name FROM project_networks WHERE project_id = $1 "
+            'ORDER BY created_at, name COLLATE "C"', (project_id,))
+        return [r[0] for r in rows]
+
+    async def get_campaigns(self, project_id: int) -> list[Campaign]:
+        rows = await self.query_all(
+            "SELECT name, start_week, end_week FROM project_campaigns WHERE project_id = $1 "
+            'ORDER BY created_at, name COLLATE "C"', (project_id,))
+        return [Campaign(r[0], r[1], r[2]) for r in rows]
+
+    async def set_campaign(self, project_id: int, name: str, start_week: date | None,
+                           end_week: date | None) -> None:
+        if start_week and end_week and end_week < start_week:
+            raise ValueError("a campaign cannot end before it starts")
+        await self._write(
+            "INSERT INTO project_campaigns (project_id, name, start_week, end_week, created_at) "
+            "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (project_id, name) DO UPDATE SET "
+            "start_week = excluded.start_week, end_week = excluded.end_week",
+            (project_id, name, start_week, end_week, _now()))
 
     # --- invites -------------------------------------------------------------------------------
     async def create_invite(
@@ -734,8 +822,9 @@ async def _week_values(conn: Any, project_id: int,
     found: dict[date, dict[str, float]] = {week: {} for week in weeks}
     if weeks:
         rows = await conn.fetch(
-            "SELECT week_start, metric, value FROM weekly_values WHERE project_id = $1 "
+            "SELECT week_start, metric, value, approximate, network, campaign "
+            "FROM weekly_values WHERE project_id = $1 "
             "AND week_start = ANY($2::date[])", project_id, list(weeks))
-        for week, metric, value in rows:
-            found[week][metric] = value
+        for (week, metric), total in project_totals(_part(r) for r in rows).items():
+            found[week][metric] = total.value
     return found

@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from kpi import weeks
+from kpi.breakdown import Part, project_totals
 from storage.base import DIGEST_LEASE, Storage
 from storage.cache import GenerationCache
 from storage.group_commit import GroupCommit, Outcome, Write, apply_together
@@ -37,6 +38,7 @@ from storage.models import (
     AlertThreshold,
     Batch,
     BatchSource,
+    Campaign,
     Invite,
     Membership,
     NewValue,
@@ -172,12 +174,30 @@ def _project(row: Sequence[Any]) -> Project:
 
 
 def _new_value(row: Sequence[Any]) -> NewValue:
-    return NewValue(date.fromisoformat(row[0]), row[1], row[2], bool(row[3]))
+    return NewValue(date.fromisoformat(row[0]), row[1], row[2], bool(row[3]),
+                    network=row[4], campaign=row[5])
+
+
+_ENTRY_COLUMNS = "week_start, metric, value, approximate, network, campaign"
+_SEGMENT = "AND network = ? AND campaign = ?"
 
 
 # --- functions that run on the connection's thread ---------------------------------------------
 
 _USER_COLUMNS = "id, language, active_project_id, display_name"
+
+def latest_values(values: Iterable[NewValue]) -> dict[tuple, NewValue]:
+    """A batch's values, checked; the same week, metric and segment twice: the last wins."""
+    latest: dict[tuple, NewValue] = {}
+    for value in values:
+        if not math.isfinite(value.value):
+            raise ValueError(f"{value.metric}: value must be a finite number")
+        if value.network and value.campaign:
+            raise ValueError(f"{value.metric}: a value has a network or a campaign, not both")
+        latest.pop(value.key, None)
+        latest[value.key] = value
+    return latest
+
 
 def _fetch_one(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> Any:
     return conn.execute(sql, params).fetchone()
@@ -265,28 +285,53 @@ def _save_batch(conn: sqlite3.Connection, project_id: int, user_id: int, source:
         "INSERT INTO batches (project_id, user_id, source, created_at, update_id) "
         "VALUES (?, ?, ?, ?, ?)", (project_id, user_id, source, now, update_id)).lastrowid
     assert batch_id is not None
-    replaced: dict[tuple[date, str], float | None] = {}
+    replaced: dict[tuple, float | None] = {}
     for value in values:
         week_text = value.week_start.isoformat()
+        segment = (value.network, value.campaign)
         row = conn.execute(
             "SELECT value FROM weekly_values WHERE project_id = ? AND week_start = ? "
-            "AND metric = ?", (project_id, week_text, value.metric)).fetchone()
+            f"AND metric = ? {_SEGMENT}", (project_id, week_text, value.metric, *segment)
+        ).fetchone()
         previous = row[0] if row else None
         conn.execute(
             "INSERT INTO entries (batch_id, project_id, week_start, metric, value, "
-            "previous_value, approximate) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "previous_value, approximate, network, campaign) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (batch_id, project_id, week_text, value.metric, float(value.value), previous,
-             int(value.approximate)))
+             int(value.approximate), *segment))
         conn.execute(
-            "INSERT INTO weekly_values (project_id, week_start, metric, value, approximate, "
-            "batch_id) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (project_id, week_start, metric) "
+            "INSERT INTO weekly_values (project_id, week_start, metric, network, campaign, "
+            "value, approximate, batch_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (project_id, week_start, metric, network, campaign) "
             "DO UPDATE SET value = excluded.value, approximate = excluded.approximate, "
             "batch_id = excluded.batch_id",
-            (project_id, week_text, value.metric, float(value.value), int(value.approximate),
-             batch_id))
-        replaced[(value.week_start, value.metric)] = previous
+            (project_id, week_text, value.metric, *segment, float(value.value),
+             int(value.approximate), batch_id))
+        replaced[value.key] = previous
+    for network in dict.fromkeys(v.network for v in values if v.network):
+        conn.execute("INSERT OR IGNORE INTO project_networks (project_id, name, created_at) "
+                     "VALUES (?, ?, ?)", (project_id, network, now))
+    for campaign in dict.fromkeys(v.campaign for v in values if v.campaign):
+        conn.execute("INSERT OR IGNORE INTO project_campaigns (project_id, name, created_at) "
+                     "VALUES (?, ?, ?)", (project_id, campaign, now))
     return SavedBatch(batch_id=batch_id, replaced=replaced,
                       weeks=_week_values(conn, project_id, read_weeks))
+
+
+def _save_collected(conn: sqlite3.Connection, project_id: int, values: dict[tuple, NewValue],
+                    now: str) -> bool:
+    (value,) = values.values()
+    row = conn.execute(
+        "SELECT b.source FROM weekly_values v JOIN batches b ON b.id = v.batch_id "
+        f"WHERE v.project_id = ? AND v.week_start = ? AND v.metric = ? {_SEGMENT}",
+        (project_id, value.week_start.isoformat(), value.metric, value.network,
+         value.campaign)).fetchone()
+    if row is not None and row[0] != BatchSource.COLLECTED.value:
+        return False  # a person's number for that week stays
+    _save_batch(conn, project_id, FORGOTTEN_USER_ID, BatchSource.COLLECTED.value, [value],
+                None, now, ())
+    return True
 
 
 def _week_values(conn: sqlite3.Connection, project_id: int,
@@ -294,12 +339,25 @@ def _week_values(conn: sqlite3.Connection, project_id: int,
     found: dict[date, dict[str, float]] = {week: {} for week in weeks}
     if weeks:
         rows = conn.execute(
-            "SELECT week_start, metric, value FROM weekly_values WHERE project_id = ? "
+            "SELECT week_start, metric, value, approximate, network, campaign "
+            "FROM weekly_values WHERE project_id = ? "
             f"AND week_start IN ({', '.join('?' * len(weeks))})",
             (project_id, *(w.isoformat() for w in weeks))).fetchall()
-        for week, metric, value in rows:
-            found[date.fromisoformat(week)][metric] = value
+        for (week, metric), total in project_totals(_part(r) for r in rows).items():
+            found[week][metric] = total.value
     return found
+
+
+def _part(row: Sequence[Any]) -> Part:
+    """(week_start, metric, value, approximate, network, campaign) as a kpi.breakdown part."""
+    return Part(date.fromisoformat(row[0]), row[1], row[2], row[4], row[5], bool(row[3]))
+
+
+def totals_as_values(project_id: int, parts: Iterable[Part]) -> list[WeeklyValue]:
+    """Project totals as values, ordered by week then metric (both backends)."""
+    totals = project_totals(parts)
+    return [WeeklyValue(project_id, week, metric, total.value, approximate=total.approximate)
+            for (week, metric), total in sorted(totals.items())]
 
 
 class SqliteStorage(SqliteExperimentsMixin, SqlitePostsMixin, Storage):
@@ -719,12 +777,7 @@ class SqliteStorage(SqliteExperimentsMixin, SqlitePostsMixin, Storage):
         self, project_id: int, user_id: int, source: BatchSource, values: Iterable[NewValue],
         *, update_id: int | None = None, read_weeks: Sequence[date] = (),
     ) -> SavedBatch:
-        latest: dict[tuple[date, str], NewValue] = {}
-        for value in values:  # the same week and metric twice in one batch: the last wins
-            if not math.isfinite(value.value):
-                raise ValueError(f"{value.metric}: value must be a finite number")
-            latest.pop((value.week_start, value.metric), None)
-            latest[(value.week_start, value.metric)] = value
+        latest = latest_values(values)
         return await self.in_transaction(
             _save_batch, project_id, user_id, BatchSource(source).value, list(latest.values()),
             update_id, self._now(), tuple(read_weeks))
@@ -768,30 +821,28 @@ class SqliteStorage(SqliteExperimentsMixin, SqlitePostsMixin, Storage):
             (batch_id,))
         project_id = batch[0]
         entries = await self._all(
-            db, "SELECT week_start, metric, value, approximate FROM entries "
-            "WHERE batch_id = ? ORDER BY id", (batch_id,))
-        for week_text, metric, _value, _approximate in entries:
-            key = (project_id, week_text, metric)
+            db, f"SELECT {_ENTRY_COLUMNS} FROM entries WHERE batch_id = ? ORDER BY id",
+            (batch_id,))
+        where = f"project_id = ? AND week_start = ? AND metric = ? {_SEGMENT}"
+        for week_text, metric, _value, _approximate, network, campaign in entries:
+            key = (project_id, week_text, metric, network, campaign)
             current = await self._one(
-                db, "SELECT batch_id FROM weekly_values "
-                "WHERE project_id = ? AND week_start = ? AND metric = ?", key)
+                db, f"SELECT batch_id FROM weekly_values WHERE {where}", key)
             if current is None or current[0] != batch_id:
                 continue
             before = await self._one(
                 db, "SELECT e.value, e.approximate, e.batch_id FROM entries e "
                 "JOIN batches b ON b.id = e.batch_id "
                 "WHERE e.project_id = ? AND e.week_start = ? AND e.metric = ? "
+                "AND e.network = ? AND e.campaign = ? "
                 "AND e.batch_id < ? AND b.undone_at IS NULL "
                 "ORDER BY e.batch_id DESC LIMIT 1", (*key, batch_id))
             if before is None:
-                await db.execute(
-                    "DELETE FROM weekly_values "
-                    "WHERE project_id = ? AND week_start = ? AND metric = ?", key)
+                await db.execute(f"DELETE FROM weekly_values WHERE {where}", key)
             else:
                 await db.execute(
-                    "UPDATE weekly_values SET value = ?, approximate = ?, batch_id = ? "
-                    "WHERE project_id = ? AND week_start = ? AND metric = ?",
-                    (*before, *key))
+                    f"UPDATE weekly_values SET value = ?, approximate = ?, batch_id = ? "
+                    f"WHERE {where}", (*before, *key))
         await db.execute("UPDATE batches SET undone_at = ? WHERE id = ?",
                          (self._now(), batch_id))
         return Batch(
@@ -811,18 +862,18 @@ class SqliteStorage(SqliteExperimentsMixin, SqlitePostsMixin, Storage):
         if batch is None:
             return None
         entries = await self._all(
-            db, "SELECT week_start, metric, value, approximate FROM entries "
-            "WHERE batch_id = ? ORDER BY id", (batch_id,))
+            db, f"SELECT {_ENTRY_COLUMNS} FROM entries WHERE batch_id = ? ORDER BY id",
+            (batch_id,))
         return Batch(id=batch_id, project_id=batch[0], user_id=batch[1],
                      source=BatchSource(batch[2]), created_at=from_db_datetime(batch[3]),
                      values=tuple(_new_value(e) for e in entries), undone=batch[4] is not None)
 
     async def get_values(
         self, project_id: int, *, since: date | None = None, until: date | None = None,
-        metrics: Sequence[str] | None = None,
+        metrics: Sequence[str] | None = None, breakdown: bool = False,
     ) -> list[WeeklyValue]:
-        sql = ("SELECT week_start, metric, value, approximate FROM weekly_values "
-               "WHERE project_id = ?")
+        sql = ("SELECT week_start, metric, value, approximate, network, campaign "
+               "FROM weekly_values WHERE project_id = ?")
         params: list[Any] = [project_id]
         if since is not None:
             sql += " AND week_start >= ?"
@@ -836,17 +887,49 @@ class SqliteStorage(SqliteExperimentsMixin, SqlitePostsMixin, Storage):
                 return []
             sql += f" AND metric IN ({', '.join('?' * len(metrics))})"
             params.extend(metrics)
-        rows = await self.query_all(sql + " ORDER BY week_start, metric", params)
+        rows = await self.query_all(
+            sql + " ORDER BY week_start, metric, network, campaign", params)
+        if not breakdown:
+            return totals_as_values(project_id, (_part(r) for r in rows))
         return [WeeklyValue(project_id, date.fromisoformat(r[0]), r[1], r[2],
-                            approximate=bool(r[3])) for r in rows]
+                            approximate=bool(r[3]), network=r[4], campaign=r[5]) for r in rows]
 
     async def get_all_values(self) -> list[tuple[str, WeeklyValue]]:
         rows = await self.query_all(
-            "SELECT p.name, v.project_id, v.week_start, v.metric, v.value, v.approximate "
-            "FROM weekly_values v JOIN projects p ON p.id = v.project_id "
-            "ORDER BY v.project_id, v.week_start, v.metric")
+            "SELECT p.name, v.project_id, v.week_start, v.metric, v.value, v.approximate, "
+            "v.network, v.campaign FROM weekly_values v JOIN projects p ON p.id = v.project_id "
+            "ORDER BY v.project_id, v.week_start, v.metric, v.network, v.campaign")
         return [(r[0], WeeklyValue(r[1], date.fromisoformat(r[2]), r[3], r[4],
-                                   approximate=bool(r[5]))) for r in rows]
+                                   approximate=bool(r[5]), network=r[6], campaign=r[7]))
+                for r in rows]
+
+    async def save_collected(self, project_id: int, value: NewValue) -> bool:
+        return await self.in_transaction(_save_collected, project_id, latest_values([value]),
+                                         self._now())
+
+    async def get_networks(self, project_id: int) -> list[str]:
+        rows = await self.query_all(
+            "SELECT name FROM project_networks WHERE project_id = ? ORDER BY created_at, name",
+            (project_id,))
+        return [r[0] for r in rows]
+
+    async def get_campaigns(self, project_id: int) -> list[Campaign]:
+        rows = await self.query_all(
+            "SELECT name, start_week, end_week FROM project_campaigns WHERE project_id = ? "
+            "ORDER BY created_at, name", (project_id,))
+        return [Campaign(r[0], date.fromisoformat(r[1]) if r[1] else None,
+                         date.fromisoformat(r[2]) if r[2] else None) for r in rows]
+
+    async def set_campaign(self, project_id: int, name: str, start_week: date | None,
+                           end_week: date | None) -> None:
+        if start_week and end_week and end_week < start_week:
+            raise ValueError("a campaign cannot end before it starts")
+        await self._write(
+            "INSERT INTO project_campaigns (project_id, name, start_week, end_week, created_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (project_id, name) DO UPDATE SET "
+            "start_week = excluded.start_week, end_week = excluded.end_week",
+            (project_id, name, start_week.isoformat() if start_week else None,
+             end_week.isoformat() if end_week else None, self._now()))
 
     # --- invites -------------------------------------------------------------------------------
     async def create_invite(

@@ -8,11 +8,12 @@ run in a worker process and never blocks the event loop.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from bot.i18n import get_translator
 from bot.services.alerts import alert_message
+from bot.services.breakdown import BreakdownSummary, load_breakdown
 from bot.services.experiments import experiment_lines
 from bot.services.formulas import alert_metrics
 from bot.services.history import weekly_table
@@ -48,6 +49,8 @@ class DigestInput:
     experiments: tuple[str, ...] = ()  # one line per experiment with its verdict (HTML)
     notes: tuple[tuple[date, str], ...] = ()  # (week, text) of the weeks shown: chart markers
     posts: tuple[str, ...] = ()  # the report week's best and worst post (HTML), if ranked
+    # Which network or campaign moved each KPI in the report week (issue 13).
+    breakdown: BreakdownSummary = field(default_factory=BreakdownSummary)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +94,9 @@ async def load_digest_input(storage: Storage, project: Project, *, lang: str | N
     lang = lang or project.language
     notes = await storage.get_notes(project.id, since=first, until=this_week)
     translator = get_translator(lang)
+    shown = list(series)[: min(len(kpis) + len(formulas), MAX_PANELS)]
+    summary = await load_breakdown(storage, project.id, shown, table,
+                                   this_week - timedelta(weeks=1), translator)
     return DigestInput(project.name, lang, this_week, series, thresholds,
                        kpi_count=min(len(kpis) + len(formulas), MAX_PANELS),
                        acks=await storage.get_alert_acks(project.id),
@@ -98,7 +104,8 @@ async def load_digest_input(storage: Storage, project: Project, *, lang: str | N
                                                                 translator)),
                        notes=tuple((n.week_start, n.text) for n in notes),
                        posts=await digest_post_lines(storage, project,
-                                                     this_week - timedelta(weeks=1), translator))
+                                                     this_week - timedelta(weeks=1), translator),
+                       breakdown=summary)
 
 
 def build_digest(data: DigestInput) -> Digest:
@@ -115,13 +122,17 @@ def build_digest(data: DigestInput) -> Digest:
     header = t("digest-header", name=data.project_name, week=format_week(report_week, data.lang))
     lines = [status_line(data.series[k], analysis, data.lang) for k in shown]
     # One sentence per KPI: the strongest evidence, its cause and what to look at next.
+    causes = data.breakdown.causes  # the breakdown first: which network or campaign fell
     alerts = [f"• {alert_message(alert, data.series[k], data.lang, with_next=True)}"
+              + (f" — {causes[k]}" if k in causes else "")
               for k in shown if (alert := strongest(analysis.metrics[k].alerts))]
     if sum(len(analysis.metrics[k].alerts) for k in shown) > len(alerts):
         alerts.append(t("digest-more-details"))
     summary = header + "\n\n" + "\n".join(lines)
     tail = (t("digest-alerts-header") + "\n" + "\n".join(alerts)) if alerts else t(
         "digest-all-good")
+    if data.breakdown.lines:
+        tail += "\n\n" + t("breakdown-digest-header") + "\n" + "\n".join(data.breakdown.lines)
     if data.experiments:
         tail += "\n\n" + t("digest-experiments-header") + "\n" + "\n".join(data.experiments)
     if data.posts:
@@ -169,7 +180,9 @@ def alert_details(data: DigestInput) -> str:
     for key in list(data.series)[: data.kpi_count]:
         alerts = sorted(analysis.metrics[key].alerts, key=lambda a: a is not strongest(
             analysis.metrics[key].alerts))
-        lines += [f"• {alert_message(a, data.series[key], data.lang)}" for a in alerts]
+        cause = data.breakdown.causes.get(key)
+        lines += [f"• {alert_message(a, data.series[key], data.lang)}"
+                  + (f" — {cause}" if cause and a is alerts[0] else "") for a in alerts]
     return fit_message("\n".join(lines) if len(lines) > 1 else lines[0] + "\n"
                        + t("digest-all-good"))
 

@@ -21,8 +21,20 @@ from storage.models import BatchSource, FormulaKpi, NewValue, Project, ProjectKp
 class SavedValue:
     metric: str
     value: float
-    previous_week: float | None  # the same metric a week earlier, for the change
+    previous_week: float | None  # the same metric (and segment) a week earlier, for the change
     replaced: float | None  # the value this one replaced for the same week
+    network: str = ""
+    campaign: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class WeekTotal:
+    """The project total of a metric an entry gave per network or campaign (kpi.breakdown)."""
+
+    metric: str
+    total: float | None  # None: a rate, recomputed from counts rather than added up
+    parts: float  # the sum of the week's network (or, without them, campaign) values
+    project_wide: bool  # the total is a project-wide value typed for the week, not the sum
 
 
 @dataclass(slots=True)
@@ -33,6 +45,7 @@ class EntryOutcome:
     derived: dict[str, Derived] = field(default_factory=dict)
     # The project's formula KPIs this entry made computable: (kpi, value).
     formulas: list[tuple[FormulaKpi, float]] = field(default_factory=list)
+    totals: list[WeekTotal] = field(default_factory=list)  # for metrics given per segment
     batch_id: int | None = None
     duplicate: bool = False
     refused: str | None = None  # a problem code that stopped saving (e.g. future_week)
@@ -59,7 +72,8 @@ async def record_entry(
 ) -> EntryOutcome:
     kpis = await storage.get_kpis(project.id)
     today = project_today(project, now)
-    parsed = parse_entry(text, today=today, custom=custom_names(kpis))
+    parsed = parse_entry(text, today=today, custom=custom_names(kpis),
+                         networks=await storage.get_networks(project.id))
     outcome = EntryOutcome(parsed=parsed, week_start=parsed.week_start)
     if not parsed.values:
         return outcome
@@ -70,7 +84,8 @@ async def record_entry(
     if parsed.week_start > current_week(project.timezone, now):
         outcome.refused = "future_week"
         return outcome
-    new_values = [NewValue(parsed.week_start, v.metric, v.value) for v in parsed.values]
+    new_values = [NewValue(parsed.week_start, v.metric, v.value, network=v.network,
+                           campaign=v.campaign) for v in parsed.values]
     await save_values(storage, project, user_id, new_values, outcome, source, update_id)
     return outcome
 
@@ -89,11 +104,20 @@ async def save_values(
     outcome.batch_id = result.batch_id
     outcome.duplicate = result.duplicate
     previous, current = result.weeks[before], result.weeks[week]
+    segments: dict[tuple[date, str, str, str], float] = {}
+    if any(v.network or v.campaign for v in values):
+        stored = await storage.get_values(project.id, since=before, until=week, breakdown=True)
+        segments = {(v.week_start, v.metric, v.network, v.campaign): v.value for v in stored}
+        outcome.totals = week_totals(values, segments, current, week)
     for value in values:
+        if value.network or value.campaign:
+            last = segments.get((before, value.metric, value.network, value.campaign))
+        else:
+            last = previous.get(value.metric)
         outcome.saved.append(SavedValue(
-            metric=value.metric, value=value.value,
-            previous_week=previous.get(value.metric),
-            replaced=result.replaced.get((value.week_start, value.metric)),
+            metric=value.metric, value=value.value, previous_week=last,
+            replaced=result.replaced.get(value.key),
+            network=value.network, campaign=value.campaign,
         ))
     typed = set(current)
     saved = {v.metric for v in values}
@@ -109,6 +133,22 @@ async def save_values(
             value = expressions.evaluate(tree, week_values)
             if value is not None and set(expressions.dependencies(tree)) & saved:
                 outcome.formulas.append((kpi, value))
+
+
+def week_totals(values: list[NewValue], stored: dict[tuple[date, str, str, str], float],
+                totals: dict[str, float], week: date) -> list[WeekTotal]:
+    """For each metric saved per network or campaign: the project total it now has."""
+    result = []
+    for metric in dict.fromkeys(v.metric for v in values if v.network or v.campaign):
+        here = {(n, c): value for (w, m, n, c), value in stored.items()
+                if w == week and m == metric}
+        networks = [value for (n, _c), value in here.items() if n]
+        campaigns = [value for (n, c), value in here.items() if c]
+        result.append(WeekTotal(
+            metric=metric, total=totals.get(metric),
+            parts=sum(networks) if networks else sum(campaigns),
+            project_wide=("", "") in here))
+    return result
 
 
 async def guided_metrics(storage: Storage, project_id: int) -> list[str]:

@@ -25,11 +25,12 @@ class Exported:
 
 async def export_file(storage: Storage, project: Project, fmt: str) -> Exported | None:
     """The CSV or XLSX document; None when the project has no numbers yet."""
-    values = await storage.get_values(project.id)
+    values = await storage.get_values(project.id, breakdown=True)  # every stored value
     if not values:
         return None
     stored = [ExportRow(project=project.name, week_start=v.week_start, metric=v.metric,
-                        value=v.value, approximate=v.approximate) for v in values]
+                        value=v.value, approximate=v.approximate, network=v.network,
+                        campaign=v.campaign) for v in values]
     rows = with_formula_rows(stored, await formula_rows(storage, project))
     notes = [NoteRow(project.name, n.week_start, n.text)
              for n in await storage.get_notes(project.id)]

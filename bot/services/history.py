@@ -19,8 +19,16 @@ class WeekRow:
 
 
 async def weekly_table(storage: Storage, project_id: int, *, since: date | None = None,
-                       until: date | None = None) -> list[WeekRow]:
-    rows = await storage.get_values(project_id, since=since, until=until)
+                       until: date | None = None,
+                       segment: tuple[str, str] | None = None) -> list[WeekRow]:
+    """The project's totals by week, or with `segment` (network, campaign) that network's or
+    campaign's own values, derived KPIs computed from its own counts."""
+    if segment is None:
+        rows = await storage.get_values(project_id, since=since, until=until)
+    else:
+        rows = [v for v in await storage.get_values(project_id, since=since, until=until,
+                                                    breakdown=True)
+                if (v.network, v.campaign) == segment]
     weeks: dict[date, dict[str, float]] = defaultdict(dict)
     for row in rows:
         weeks[row.week_start][row.metric] = row.value

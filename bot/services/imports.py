@@ -19,6 +19,8 @@ class Replacement:
     metric: str
     old: float
     new: float
+    network: str = ""
+    campaign: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,23 +34,26 @@ class ImportPlan:
 async def plan_import(storage: Storage, project: Project, data: bytes, filename: str,
                       today: date, custom: list[str]) -> ImportPlan:
     result = read_import(data, filename, today=today, custom=custom)
-    stored = {(v.week_start, v.metric): v.value for v in await storage.get_values(
-        project.id, since=min(result.weeks), until=max(result.weeks))} if result.weeks else {}
+    stored = {(v.week_start, v.metric, v.network, v.campaign): v.value
+              for v in await storage.get_values(project.id, since=min(result.weeks),
+                                                until=max(result.weeks), breakdown=True)
+              } if result.weeks else {}
     unchanged = 0
     replaced: list[Replacement] = []
     for value in result.values:
-        old = stored.get((value.week_start, value.metric))
+        old = stored.get((value.week_start, value.metric, value.network, value.campaign))
         if old is None:
             continue
         if old == value.value:
             unchanged += 1
         else:
-            replaced.append(Replacement(value.week_start, value.metric, old, value.value))
+            replaced.append(Replacement(value.week_start, value.metric, old, value.value,
+                                        value.network, value.campaign))
     return ImportPlan(result, len(replaced), unchanged, tuple(replaced))
 
 
 def to_state(plan: ImportPlan) -> list[list[Any]]:
-    return [[v.week_start.isoformat(), v.metric, v.value, v.approximate]
+    return [[v.week_start.isoformat(), v.metric, v.value, v.approximate, v.network, v.campaign]
             for v in plan.result.values]
 
 
@@ -70,8 +75,11 @@ async def apply_import(storage: Storage, project_id: int, user_id: int,
     """Save the confirmed rows as one undoable batch. `key` (the update_id of the upload
     that made the preview) makes it idempotent: confirming the same preview again, after a
     redelivery or a double tap, returns the batch saved the first time and writes nothing."""
-    values = [NewValue(date.fromisoformat(week), metric, float(value), bool(approx))
-              for week, metric, value, approx in rows]
+    # rows of a preview made before networks existed have four items: project-wide
+    values = [NewValue(date.fromisoformat(week), metric, float(value), bool(approx),
+                       network=str(segment[0]) if segment else "",
+                       campaign=str(segment[1]) if len(segment) > 1 else "")
+              for week, metric, value, approx, *segment in rows]
     saved = await storage.save_batch(project_id, user_id, BatchSource.IMPORT, values,
                                      update_id=key)
     # After the batch, in a transaction of its own: a confirm redelivered after a crash in

@@ -253,6 +253,21 @@ async def test_each_preview_saves_its_own_file_and_only_once(botapi: TelegramFak
     assert await batch_count(app.storage, project_id) == 2
 
 
+async def test_numbers_typed_while_a_preview_is_open_are_saved_and_the_preview_stays(
+        botapi: TelegramFake, app: App):
+    """A pending preview is not a dialog that swallows messages: a number typed meanwhile is
+    saved and answered as always, and the preview can still be saved afterwards."""
+    anna, project_id = await ru_owner(botapi, app)
+    card = preview(await anna.upload("a.csv", f"неделя;охват\n{monday(2)};100\n".encode()))
+    replies = await anna.send("охват 500")
+    assert any("Записал за неделю" in (r.text or "") for r in replies), [r.text for r in replies]
+    await anna.click(SAVE_RU, message=card)
+    values = await stored(app, project_id)
+    assert values[(monday(2), "reach")] == (100, False)
+    assert len(values) == 2  # the typed number (this week) and the file's
+    assert await batch_count(app.storage, project_id) == 1
+
+
 async def test_only_the_newest_previews_stay_pending(botapi: TelegramFake, app: App):
     anna, project_id = await ru_owner(botapi, app)
     cards = [preview(await anna.upload(f"{n}.csv", f"неделя;охват\n{monday(1)};{n}\n".encode()))
@@ -438,7 +453,8 @@ async def test_export_xlsx_button_and_formula_like_names_are_neutralised(
 
     replies = await bob.send("/export")
     rows = list(csv.reader(io.StringIO(replies[-1].document.decode("utf-8"))))
-    assert ["Yoga studio", monday(2).isoformat(), "'=SUM(A1)", "7", "", "false"] in rows
+    assert ["Yoga studio", monday(2).isoformat(), "'=SUM(A1)", "7", "", "false", "",
+            ""] in rows
     assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
 
     replies = await bob.click("📗 Same as XLSX")

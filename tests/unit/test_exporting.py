@@ -47,7 +47,8 @@ def records(data: bytes) -> list[list[str]]:
 def test_csv_header_and_value_format():
     table = records(export_csv(ROWS))
     assert table[0][:4] == ["project", "week_start", "metric", "value"]
-    assert table[0] == ["project", "week_start", "metric", "value", "source", "approximate"]
+    assert table[0] == ["project", "week_start", "metric", "value", "source", "approximate",
+                        "network", "campaign"]
     assert [r[3] for r in table[1:]] == ["12500", "4.2", "1040", "13100.5", "-1500", "0.00001",
                                          "3", "1000000000000000"]
     assert table[1][:3] == ["Кофейня", "2026-11-02", "reach"]
@@ -81,7 +82,8 @@ def test_xlsx_numbers_are_numbers_and_text_is_never_a_formula():
                         ExportRow("p", W1, "er_reach", 4.2, approximate=True)])
     sheet = openpyxl.load_workbook(io.BytesIO(data)).worksheets[0]
     rows = [[c.value for c in row] for row in sheet.iter_rows()]
-    assert rows[0] == ["project", "week_start", "metric", "value", "source", "approximate"]
+    assert rows[0] == ["project", "week_start", "metric", "value", "source", "approximate",
+                        "network", "campaign"]
     assert rows[1][0] == "'=cmd|' /C calc'!A0"
     assert rows[1][3] == 12500 and isinstance(rows[1][3], int)
     assert rows[2][3] == 4.2 and rows[2][5] is True
