@@ -20,7 +20,8 @@ from dataclasses import asdict
 
 from benchmarks.common import Result, table
 
-GROUPS = ("digest", "scaled", "handling", "storage", "memory", "alerts", "experiments")
+GROUPS = ("digest", "scaled", "handling", "storage", "storage-pg", "memory", "alerts",
+          "experiments")
 
 
 async def run_group(name: str, quick: bool, profile: bool) -> list[Result]:
@@ -40,6 +41,10 @@ async def run_group(name: str, quick: bool, profile: bool) -> list[Result]:
         from benchmarks.bench_storage import run
 
         return await run(quick, profile)
+    if name == "storage-pg":
+        from benchmarks.bench_storage import run_postgres
+
+        return await run_postgres(quick, profile)
     if name == "memory":
         from benchmarks.bench_memory import run
 

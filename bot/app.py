@@ -3,9 +3,9 @@
 Updates come through `bot.polling.Poller` or, with WEBHOOK_URL, the webhook server of
 `bot.webhook` (several instances, see `bot.scaling` and README "Scaling out"). The poller
 confirms an update to Telegram only after its handler finished: a process killed mid-handler
-gets the update again after the restart (handlers are idempotent per update_id). Digest claims
-left by an earlier process are released at start (`DigestDelivery.release_abandoned`), so such
-a digest goes out at once.
+gets the update again after the restart (handlers are idempotent per update_id). A digest
+claim left by a process that died is taken over once its lease ran out (`bot.digest_job`,
+DIGEST_LEASE_SECONDS), by this or any other instance.
 
 Shutdown (SIGTERM or SIGINT): polling stops at once, so no new update is taken. APScheduler's
 AsyncIOExecutor cancels running jobs on shutdown, so `drain` waits for them: the scheduler is
@@ -23,7 +23,7 @@ import contextlib
 import logging
 import signal
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from aiogram import Bot
 from aiohttp import web
@@ -68,7 +68,8 @@ async def run(settings: Settings, *, extra_routes: Sequence[RouteHook] = ()) -> 
     bot = create_bot(token, settings.telegram_api_url)
     renderer = Renderer()
     limiter = send_limiter(settings, redis)
-    delivery = DigestDelivery(bot, storage, renderer, limiter, webapp_url=settings.webapp_url)
+    delivery = DigestDelivery(bot, storage, renderer, limiter, webapp_url=settings.webapp_url,
+                              lease=timedelta(seconds=settings.digest_lease_seconds))
     reminders = ReminderJob(bot, storage, limiter, settings.default_language)
     scheduler = create_scheduler(delivery, reminders)
     dispatcher = create_dispatcher(settings, storage, fsm_storage, renderer=renderer,

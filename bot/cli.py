@@ -49,6 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
     restore = sub.add_parser(
         "restore", help="replace the database by the backup at PATH (stop the bot first)")
     restore.add_argument("path", help="a file made by `smm-kpi-bot backup`")
+    copy = sub.add_parser(
+        "copy-db", help="copy every record from one database to another (SQLite <-> PostgreSQL)")
+    copy.add_argument("from_url", metavar="FROM_URL", help="source DATABASE_URL (read only)")
+    copy.add_argument("to_url", metavar="TO_URL", help="target DATABASE_URL (migrated, written)")
+    copy.add_argument("--replace", action="store_true",
+                      help="delete the records the target already holds (refused otherwise)")
     return parser
 
 
@@ -81,6 +87,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_analyze(args.file, as_json=args.json,
                                lang=args.lang or settings.default_language,
                                formulas=args.formula)
+        elif command == "copy-db":
+            setup_logging(settings.log_level)
+            return asyncio.run(_copy_db(args.from_url, args.to_url, args.replace))
         elif command in ("backup", "restore"):
             setup_logging(settings.log_level)
             return _backup_or_restore(command, args.path, settings.database_url)
@@ -132,6 +141,25 @@ def _backup_or_restore(command: str, path: str, database_url: str) -> int:
         info = restore_database(Path(path), database)
         print(f"restored {path} into {info.path} (schema {info.schema_version}); "
               "start the bot again")
+    return 0
+
+
+async def _copy_db(from_url: str, to_url: str, replace: bool) -> int:
+    from storage.copydb import ChecksumMismatchError, CopyDbError, copy_database, format_report
+
+    try:
+        report = await copy_database(from_url, to_url, replace=replace,
+                                     progress=lambda text: print(text, file=sys.stderr))
+    except CopyDbError as exc:
+        print(f"smm-kpi-bot: copy-db: {redact(str(exc))}", file=sys.stderr)
+        return 2
+    except ChecksumMismatchError as exc:
+        print(str(exc))
+        print("smm-kpi-bot: copy-db: the target differs from the source; nothing was committed",
+              file=sys.stderr)
+        return 1
+    print(format_report(report))
+    print(f"copied {report.rows} records in {len(report.tables)} tables")
     return 0
 
 

@@ -37,6 +37,16 @@ class Settings(BaseSettings):
     # https://bot.example.com/app/ ; unset: no dashboard, no buttons, no server in polling mode.
     webapp_url: str | None = None
     webapp_initdata_max_age: int = Field(default=24 * 3600, ge=60)  # seconds initData is good
+    # Seconds a digest claim holds without a heartbeat: how soon another instance takes over
+    # the digest of an instance that died mid-send (bot.digest_job).
+    digest_lease_seconds: float = 60.0
+
+    @field_validator("digest_lease_seconds")
+    @classmethod
+    def _lease(cls, value: float) -> float:
+        if not 2 <= value <= 3600:
+            raise ValueError("DIGEST_LEASE_SECONDS must be between 2 and 3600")
+        return value
 
     @field_validator("default_language")
     @classmethod

@@ -1,4 +1,4 @@
-"""APScheduler wiring: one job every minute delivers the digests that are due.
+"""APScheduler wiring: jobs every minute send reminders and deliver the digests that are due.
 
 The job holds no state of its own: what is due and what was sent live in storage, so a missed
 run, a restart or two overlapping processes cannot skip or repeat a digest.
@@ -20,7 +20,10 @@ def create_scheduler(delivery: DigestDelivery, reminders: ReminderJob) -> AsyncI
     scheduler.add_job(reminders.remind_due, IntervalTrigger(seconds=TICK_SECONDS),
                       id="send-due-reminders", max_instances=1, coalesce=True,
                       misfire_grace_time=TICK_SECONDS)
-    scheduler.add_job(delivery.deliver_due, IntervalTrigger(seconds=TICK_SECONDS),
+    # Digests tick every half lease (at most every minute), so the claim of an instance that
+    # died is taken over within about 1.5 leases.
+    digest_tick = min(TICK_SECONDS, delivery.lease.total_seconds() / 2)
+    scheduler.add_job(delivery.deliver_due, IntervalTrigger(seconds=digest_tick),
                       id="deliver-due-digests", max_instances=1, coalesce=True,
                       misfire_grace_time=TICK_SECONDS)
     return scheduler

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from storage.models import (
     AlertThreshold,
@@ -32,6 +32,10 @@ from storage.models import (
     User,
     WeeklyValue,
 )
+
+# How long a digest claim holds without a heartbeat: an instance that died mid-digest is
+# replaced after at most this (plus a tick); a live one renews well before (bot.digest_job).
+DIGEST_LEASE = timedelta(seconds=60)
 
 
 class Storage(ABC):
@@ -245,24 +249,35 @@ class Storage(ABC):
 
     @abstractmethod
     async def claim_digest(self, project_id: int, week_start: date, *,
-                           boot: str | None = None) -> bool:
-        """Record that this week's digest is being sent, by the process start `boot`; False
-        when it already was claimed."""
+                           boot: str | None = None, lease: timedelta = DIGEST_LEASE) -> bool:
+        """Record that this week's digest is being sent, by the process start `boot`, held for
+        `lease` (renewed by `renew_digest_claims`); False when it already was sent or is held
+        by a lease that has not run out. An expired claim is taken over by exactly one
+        caller."""
 
     @abstractmethod
-    async def finish_digest(self, project_id: int, week_start: date, *, sent: bool) -> None:
-        """Mark the claimed digest sent, or release the claim so a later run retries it."""
+    async def renew_digest_claims(self, boot: str, lease: timedelta = DIGEST_LEASE) -> int:
+        """The heartbeat: every 'sending' claim of `boot` is held for `lease` from now on.
+        Returns how many claims were renewed."""
 
     @abstractmethod
-    async def start_digest_send(self, project_id: int, week_start: date) -> None:
+    async def finish_digest(self, project_id: int, week_start: date, *, sent: bool,
+                            boot: str | None = None) -> None:
+        """Mark the claimed digest sent, or release the claim so a later run retries it (only
+        the claim of `boot` when given: one taken over by another instance stays)."""
+
+    @abstractmethod
+    async def start_digest_send(self, project_id: int, week_start: date, *,
+                                boot: str | None = None) -> bool:
         """Note on the claim that the chart is being handed to Telegram now (kept from the
-        first attempt on)."""
+        first attempt on). False — send nothing — when the claim is no longer `boot`'s (its
+        lease ran out and another instance took it over) or no longer 'sending'."""
 
     @abstractmethod
     async def release_digest_claims(self, boot: str) -> list[tuple[int, date, bool]]:
-        """At start: drop every 'sending' claim not taken by `boot` (their process is gone),
-        so those digests are due again. Returns (project_id, week_start, send_started) of
-        each released claim."""
+        """At start: drop the 'sending' claims of other boots whose lease has run out, so
+        those digests are due again; live claims of other instances stay. Returns
+        (project_id, week_start, send_started) of each released claim."""
 
     # --- the update journal (see bot.polling) ---------------------------------------------------
     @abstractmethod

@@ -12,11 +12,11 @@ from __future__ import annotations
 import secrets
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from kpi.breakdown import Part, project_totals
-from storage.base import Storage
+from storage.base import DIGEST_LEASE, Storage
 from storage.models import (
     AlertThreshold,
     Batch,
@@ -38,7 +38,6 @@ from storage.postgres_posts import PostgresPostsMixin
 from storage.sqlite import (
     FORGOTTEN_USER_ID,
     ROLE_RANK,
-    STALE_DIGEST_CLAIM,
     StorageError,
     _due_week,
     _time_from_db,
@@ -706,7 +705,6 @@ class PostgresStorage(PostgresExperimentsMixin, PostgresPostsMixin, Storage):
             "SELECT DISTINCT timezone, schedule_weekday, schedule_time FROM projects "
             "WHERE schedule_enabled AND NOT delivery_paused")
         zones: dict[str, tuple[date, date]] = {}
-        stale_before = now - STALE_DIGEST_CLAIM
         found: list[Project] = []
         async with self._db().acquire() as conn:
             for timezone, weekday, at in schedules:
@@ -719,26 +717,35 @@ class PostgresStorage(PostgresExperimentsMixin, PostgresPostsMixin, Storage):
                     f"SELECT {_PROJECT_COLUMNS} FROM projects p WHERE {_ON_SCHEDULE} "
                     "AND p.last_digest_week < $4 "
                     "AND NOT EXISTS (SELECT 1 FROM digests d WHERE d.project_id = p.id "
-                    "AND d.week_start = $4 AND (d.status = 'sent' OR d.claimed_at > $5))",
-                    timezone, weekday, at, week, stale_before)
+                    "AND d.week_start = $4 AND (d.status = 'sent' OR d.lease_until > $5))",
+                    timezone, weekday, at, week, now)
                 found += (_project(r) for r in rows)
         return sorted(found, key=lambda p: p.id)
 
     async def claim_digest(self, project_id: int, week_start: date, *,
-                           boot: str | None = None) -> bool:
+                           boot: str | None = None, lease: timedelta = DIGEST_LEASE) -> bool:
         """One atomic statement: the insert wins, or the conflicting row is locked and taken
-        over only when its 'sending' claim is older than the lease — by exactly one instance."""
+        over only when its 'sending' claim's lease has run out — by exactly one instance."""
         now = _now()
         won = await self._db().fetchval(
-            "INSERT INTO digests (project_id, week_start, status, claimed_at, boot_id) "
-            "VALUES ($1, $2, 'sending', $3, $4) ON CONFLICT (project_id, week_start) DO UPDATE "
+            "INSERT INTO digests (project_id, week_start, status, claimed_at, boot_id, "
+            "lease_until) VALUES ($1, $2, 'sending', $3, $4, $5) "
+            "ON CONFLICT (project_id, week_start) DO UPDATE "
             "SET claimed_at = excluded.claimed_at, boot_id = excluded.boot_id, "
-            "send_started_at = NULL "
-            "WHERE digests.status = 'sending' AND digests.claimed_at <= $5 RETURNING 1",
-            project_id, week_start, now, boot, now - STALE_DIGEST_CLAIM)
+            "lease_until = excluded.lease_until, send_started_at = NULL "
+            "WHERE digests.status = 'sending' "
+            "AND (digests.lease_until IS NULL OR digests.lease_until <= excluded.claimed_at) "
+            "RETURNING 1",
+            project_id, week_start, now, boot, now + lease)
         return won is not None
 
-    async def finish_digest(self, project_id: int, week_start: date, *, sent: bool) -> None:
+    async def renew_digest_claims(self, boot: str, lease: timedelta = DIGEST_LEASE) -> int:
+        return await self._write(
+            "UPDATE digests SET lease_until = $1 WHERE status = 'sending' AND boot_id = $2",
+            (_now() + lease, boot))
+
+    async def finish_digest(self, project_id: int, week_start: date, *, sent: bool,
+                            boot: str | None = None) -> None:
         if sent:
             await self._write(
                 "UPDATE digests SET status = 'sent', sent_at = $1 "
@@ -746,22 +753,26 @@ class PostgresStorage(PostgresExperimentsMixin, PostgresPostsMixin, Storage):
         else:
             await self._write(
                 "DELETE FROM digests WHERE project_id = $1 AND week_start = $2 "
-                "AND status = 'sending'", (project_id, week_start))
+                "AND status = 'sending' AND ($3::text IS NULL OR boot_id = $3)",
+                (project_id, week_start, boot))
 
-    async def start_digest_send(self, project_id: int, week_start: date) -> None:
-        await self._write(
+    async def start_digest_send(self, project_id: int, week_start: date, *,
+                                boot: str | None = None) -> bool:
+        return await self._write(
             "UPDATE digests SET send_started_at = coalesce(send_started_at, $1) "
-            "WHERE project_id = $2 AND week_start = $3 AND status = 'sending'",
-            (_now(), project_id, week_start))
+            "WHERE project_id = $2 AND week_start = $3 AND status = 'sending' "
+            "AND ($4::text IS NULL OR boot_id = $4)",
+            (_now(), project_id, week_start, boot)) == 1
 
     async def release_digest_claims(self, boot: str) -> list[tuple[int, date, bool]]:
         """Several instances share the database, so another boot's claim may be live: only
-        claims of other boots older than the lease (`STALE_DIGEST_CLAIM`) are released."""
+        claims of other boots whose lease has run out are released."""
         rows = await self.query_all(
             "DELETE FROM digests WHERE status = 'sending' "
-            "AND (boot_id IS NULL OR boot_id <> $1) AND claimed_at <= $2 "
+            "AND (boot_id IS NULL OR boot_id <> $1) "
+            "AND (lease_until IS NULL OR lease_until <= $2) "
             "RETURNING project_id, week_start, send_started_at IS NOT NULL",
-            (boot, _now() - STALE_DIGEST_CLAIM))
+            (boot, _now()))
         return sorted((r[0], r[1], r[2]) for r in rows)
 
     async def mark_update_handled(self, update_id: int) -> None:

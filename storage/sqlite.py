@@ -30,7 +30,7 @@ import aiosqlite
 
 from kpi import weeks
 from kpi.breakdown import Part, project_totals
-from storage.base import Storage
+from storage.base import DIGEST_LEASE, Storage
 from storage.cache import GenerationCache
 from storage.group_commit import GroupCommit, Outcome, Write, apply_together
 from storage.migrator import migrate
@@ -57,9 +57,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 ROLE_RANK = {Role.VIEWER: 0, Role.EDITOR: 1, Role.OWNER: 2}
-# A 'sending' digest claim older than this is considered abandoned (the process died while
-# sending): the project is due again and claim_digest may take the claim over.
-STALE_DIGEST_CLAIM = timedelta(hours=1)
 # How long after its moment a digest missed across a week boundary is still worth sending.
 LATE_DIGEST_GRACE = timedelta(hours=24)
 # Stored in batches.user_id when the author used /forget.
@@ -260,8 +257,8 @@ _ON_SCHEDULE = ("p.schedule_enabled = 1 AND p.delivery_paused = 0 AND p.timezone
 
 
 def _due_rows(conn: sqlite3.Connection, schedules: list[tuple[str, int, str, str]],
-              stale_before: str) -> list[Any]:
-    """Projects on the given schedules with no digest sent or freshly claimed for the week."""
+              now: str) -> list[Any]:
+    """Projects on the given schedules with no digest sent or held by a live lease."""
     rows: list[Any] = []
     for timezone, weekday, at, week in schedules:
         # last_digest_week (kept by triggers on digests) narrows the schedule's index range
@@ -270,8 +267,8 @@ def _due_rows(conn: sqlite3.Connection, schedules: list[tuple[str, int, str, str
             f"SELECT {_PROJECT_COLUMNS} FROM projects p WHERE {_ON_SCHEDULE} "
             "AND p.last_digest_week < ? "
             "AND NOT EXISTS (SELECT 1 FROM digests d WHERE d.project_id = p.id "
-            "AND d.week_start = ? AND (d.status = 'sent' OR d.claimed_at > ?))",
-            (timezone, weekday, at, week, week, stale_before)).fetchall()
+            "AND d.week_start = ? AND (d.status = 'sent' OR d.lease_until > ?))",
+            (timezone, weekday, at, week, week, now)).fetchall()
     return rows
 
 
@@ -1002,26 +999,33 @@ class SqliteStorage(SqliteExperimentsMixin, SqlitePostsMixin, Storage):
                 due.append((timezone, weekday, at, week.isoformat()))
         if not due:
             return []
-        stale_before = to_db_datetime(now - STALE_DIGEST_CLAIM)
         async with self._lock:
-            rows = await self._run(_due_rows, due, stale_before)
+            rows = await self._run(_due_rows, due, to_db_datetime(now))
         return sorted((_project(r) for r in rows), key=lambda p: p.id)
 
     async def claim_digest(self, project_id: int, week_start: date, *,
-                           boot: str | None = None) -> bool:
+                           boot: str | None = None, lease: timedelta = DIGEST_LEASE) -> bool:
         now = datetime.now(UTC)
-        # INSERT OR IGNORE semantics; a 'sending' claim abandoned long ago is taken over.
+        # INSERT OR IGNORE semantics; a 'sending' claim whose lease ran out is taken over.
         changed = await self._write(
-            "INSERT INTO digests (project_id, week_start, status, claimed_at, boot_id) "
-            "VALUES (?, ?, 'sending', ?, ?) ON CONFLICT (project_id, week_start) DO UPDATE SET "
+            "INSERT INTO digests (project_id, week_start, status, claimed_at, boot_id, "
+            "lease_until) VALUES (?, ?, 'sending', ?, ?, ?) "
+            "ON CONFLICT (project_id, week_start) DO UPDATE SET "
             "claimed_at = excluded.claimed_at, boot_id = excluded.boot_id, "
-            "send_started_at = NULL "
-            "WHERE digests.status = 'sending' AND digests.claimed_at <= ?",
+            "lease_until = excluded.lease_until, send_started_at = NULL "
+            "WHERE digests.status = 'sending' "
+            "AND (digests.lease_until IS NULL OR digests.lease_until <= excluded.claimed_at)",
             (project_id, week_start.isoformat(), to_db_datetime(now), boot,
-             to_db_datetime(now - STALE_DIGEST_CLAIM)))
+             to_db_datetime(now + lease)))
         return changed == 1
 
-    async def finish_digest(self, project_id: int, week_start: date, *, sent: bool) -> None:
+    async def renew_digest_claims(self, boot: str, lease: timedelta = DIGEST_LEASE) -> int:
+        return await self._write(
+            "UPDATE digests SET lease_until = ? WHERE status = 'sending' AND boot_id = ?",
+            (to_db_datetime(datetime.now(UTC) + lease), boot))
+
+    async def finish_digest(self, project_id: int, week_start: date, *, sent: bool,
+                            boot: str | None = None) -> None:
         if sent:
             await self._write(
                 "UPDATE digests SET status = 'sent', sent_at = ? "
@@ -1030,21 +1034,26 @@ class SqliteStorage(SqliteExperimentsMixin, SqlitePostsMixin, Storage):
         else:
             await self._write(
                 "DELETE FROM digests WHERE project_id = ? AND week_start = ? "
-                "AND status = 'sending'", (project_id, week_start.isoformat()))
+                "AND status = 'sending' AND (? IS NULL OR boot_id = ?)",
+                (project_id, week_start.isoformat(), boot, boot))
 
-    async def start_digest_send(self, project_id: int, week_start: date) -> None:
-        await self._write(
+    async def start_digest_send(self, project_id: int, week_start: date, *,
+                                boot: str | None = None) -> bool:
+        return await self._write(
             "UPDATE digests SET send_started_at = coalesce(send_started_at, ?) "
-            "WHERE project_id = ? AND week_start = ? AND status = 'sending'",
-            (self._now(), project_id, week_start.isoformat()))
+            "WHERE project_id = ? AND week_start = ? AND status = 'sending' "
+            "AND (? IS NULL OR boot_id = ?)",
+            (self._now(), project_id, week_start.isoformat(), boot, boot)) == 1
 
     async def release_digest_claims(self, boot: str) -> list[tuple[int, date, bool]]:
-        other_boot = "status = 'sending' AND (boot_id IS NULL OR boot_id <> ?)"
+        expired = ("status = 'sending' AND (boot_id IS NULL OR boot_id <> ?) "
+                   "AND (lease_until IS NULL OR lease_until <= ?)")
+        params = (boot, self._now())
         async with self.transaction() as db:
             rows = await self._all(
                 db, "SELECT project_id, week_start, send_started_at IS NOT NULL FROM digests "
-                f"WHERE {other_boot} ORDER BY project_id, week_start", (boot,))
-            await db.execute(f"DELETE FROM digests WHERE {other_boot}", (boot,))
+                f"WHERE {expired} ORDER BY project_id, week_start", params)
+            await db.execute(f"DELETE FROM digests WHERE {expired}", params)
         return [(row[0], date.fromisoformat(row[1]), bool(row[2])) for row in rows]
 
     async def mark_update_handled(self, update_id: int) -> None:

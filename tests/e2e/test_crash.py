@@ -35,6 +35,9 @@ USER = 1001
 SAVED = "Saved for the week"
 UNDONE = "Undone:"
 STOP_BOUND = 20.0  # seconds a SIGTERM may take (bot.app.SHUTDOWN_TIMEOUT plus start-up)
+# The bot processes' digest lease (tick every 5 s, heartbeat every 3.3 s): short, so a killed
+# process's claim is taken over within seconds; long enough for a loaded 2-core CI machine.
+DIGEST_LEASE_SECONDS = 10
 
 
 async def wait_for(predicate: Callable[[], object], timeout: float = 10.0,
@@ -60,7 +63,9 @@ class BotProcess:
                if k not in ("BOT_TOKEN", "TELEGRAM_API_URL", "DATABASE_URL")}
         env.update(BOT_TOKEN=self.fake.token, TELEGRAM_API_URL=self.fake.url,
                    DATABASE_URL=f"sqlite:///{self.db}", DEFAULT_LANGUAGE="en",
-                   LOG_LEVEL="INFO", PYTHONPATH=str(PACKAGE_ROOT))
+                   LOG_LEVEL="INFO", PYTHONPATH=str(PACKAGE_ROOT),
+                   # a killed process's digest claim is taken over within seconds, not minutes
+                   DIGEST_LEASE_SECONDS=str(DIGEST_LEASE_SECONDS))
         return env
 
     async def start(self, *, wait: bool = True) -> None:

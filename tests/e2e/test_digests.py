@@ -3,6 +3,7 @@ Bot API faults and reminders — the real Dispatcher, storage and renderer again
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -240,8 +241,8 @@ async def test_restart_neither_repeats_nor_forgets_a_digest(botapi: TelegramFake
 
 async def test_a_digest_abandoned_mid_send_goes_out_after_restart(
         botapi: TelegramFake, tmp_path: Path):
-    """A process that died between claim and send leaves a 'sending' claim; once it is stale
-    the project is due again."""
+    """A process that died between claim and send leaves a 'sending' claim; once its lease
+    ran out the project is due again."""
     db = tmp_path / "bot.db"
     TgUser(botapi, OWNER, "Анна")
     async with running_app(botapi, db) as app:
@@ -249,10 +250,38 @@ async def test_a_digest_abandoned_mid_send_goes_out_after_restart(
         assert await app.storage.claim_digest(project.id, MONDAY)  # …and the process dies
     async with running_app(botapi, db) as app:
         assert await app.delivery.deliver_due(MSK_DUE + timedelta(minutes=5)) == 0
-        # Two hours later (claims are stale after one hour)
-        await run_sql(app.storage, "UPDATE digests SET claimed_at = ?", MSK_DUE)
+        # The dead process's lease ran out (nothing renewed it)
+        await run_sql(app.storage, "UPDATE digests SET lease_until = ?", MSK_DUE)
         assert await app.delivery.deliver_due(MSK_DUE + timedelta(hours=2)) == 1
     assert len(photos_to(botapi, OWNER)) == 1
+
+
+async def test_the_heartbeat_keeps_a_slow_digest_claimed_past_its_lease(
+        botapi: TelegramFake, app: App):
+    """The chart takes 2 s on the wire, the lease is 0.6 s: the heartbeat (every 0.2 s) keeps
+    the claim, so another instance cannot take it over mid-send; once sent it stays sent."""
+    TgUser(botapi, OWNER, "Анна")
+    project = await make_project(app)
+    app.delivery.lease = timedelta(seconds=0.6)
+    botapi.inject("sendPhoto", "delay", delay=2.0)
+    delivering = asyncio.create_task(app.delivery.deliver_due(MSK_DUE))
+    await wait_until(lambda: botapi.calls_to("sendPhoto"), 15)
+    taken_over = []
+    for _ in range(8):  # 1.6 s, well past the lease of the first claim
+        await asyncio.sleep(0.2)
+        taken_over.append(await app.storage.claim_digest(project.id, MONDAY, boot="other",
+                                                         lease=timedelta(seconds=0.6)))
+    assert await delivering == 1
+    assert taken_over == [False] * 8
+    assert await run_sql(app.storage, "SELECT status FROM digests") == [("sent",)]
+    assert len(photos_to(botapi, OWNER)) == 1
+
+
+async def wait_until(condition, timeout: float) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.02)
 
 
 # --- faults -------------------------------------------------------------------------------------

@@ -1,12 +1,12 @@
 """Several real bot processes (`python -m bot run`) in webhook mode behind the Bot API fake,
 which stands in for Telegram and for the load balancer (round robin over the instances).
-They share one database file and one Redis (dialog state, per-user locks, send limiter)."""
+They share one database (a SQLite file or PostgreSQL: `SharedDb`) and one Redis (dialog
+state, per-user locks, send limiter)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import sqlite3
 import time
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
@@ -14,12 +14,12 @@ from pathlib import Path
 import aiohttp
 
 import bot as bot_package
+from storage import open_storage
 from storage.models import ProjectKpi
-from storage.sqlite import SqliteStorage
 from tests.botapi.fake import TelegramFake
 from tests.e2e.test_crash import BotProcess, wait_for
 from tests.e2e.test_webhook import free_port
-from tests.scale.conftest import RedisFixture
+from tests.scale.conftest import RedisFixture, SharedDb
 
 SECRET = "multi_instance-secret"
 PUBLIC_URL = "https://bot.example"  # what WEBHOOK_URL says; the fake maps it to the instances
@@ -29,17 +29,18 @@ LOCK_TIMEOUT = 3  # seconds a killed instance's per-user Redis lock outlives it
 class WebhookBot(BotProcess):
     """One instance: BotProcess (tests/e2e/test_crash.py) serving webhooks on its own port."""
 
-    def __init__(self, fake: TelegramFake, db: Path, workdir: Path, redis: RedisFixture,
-                 name: str) -> None:
+    def __init__(self, fake: TelegramFake, shared: SharedDb, workdir: Path,
+                 redis: RedisFixture, name: str) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
-        super().__init__(fake, db, workdir)
-        self.redis, self.name = redis, name
+        super().__init__(fake, shared.path or workdir / "unused.db", workdir)
+        self.shared, self.redis, self.name = shared, redis, name
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
 
     def env(self) -> dict[str, str]:
         env = super().env()
-        env.update(PYTHONPATH=str(Path(bot_package.__file__).resolve().parents[1]),
+        env.update(DATABASE_URL=self.shared.url,
+                   PYTHONPATH=str(Path(bot_package.__file__).resolve().parents[1]),
                    WEBHOOK_URL=PUBLIC_URL, WEBHOOK_SECRET=SECRET, WEBHOOK_HOST="127.0.0.1",
                    WEBHOOK_PORT=str(self.port), REDIS_URL=self.redis.url,
                    REDIS_PREFIX=self.redis.prefix, REDIS_LOCK_TIMEOUT=str(LOCK_TIMEOUT))
@@ -62,29 +63,27 @@ class WebhookBot(BotProcess):
             return None
 
 
-async def prepare_db(db: Path, users: Sequence[int]) -> None:
+async def prepare_db(shared: SharedDb, users: Sequence[int]) -> None:
     """One project per user, no digests or reminders in the way."""
-    storage = SqliteStorage(db)
+    storage = open_storage(shared.url)
     await storage.connect()
     for user in users:
         await storage.create_project(user, f"Shop {user}", "leads", "UTC", "en",
                                      [ProjectKpi("reach"), ProjectKpi("leads")])
     await storage.close()
-    with contextlib.closing(sqlite3.connect(db)) as conn, conn:
-        conn.execute("UPDATE projects SET schedule_enabled = 0, reminder_hours = NULL")
+    shared.rows("UPDATE projects SET schedule_enabled = FALSE, reminder_hours = NULL")
 
 
 @contextlib.asynccontextmanager
-async def cluster(fake: TelegramFake, tmp_path: Path, redis: RedisFixture, count: int,
-                  users: Sequence[int]) -> AsyncIterator[list[WebhookBot]]:
+async def cluster(fake: TelegramFake, tmp_path: Path, redis: RedisFixture, shared: SharedDb,
+                  count: int, users: Sequence[int]) -> AsyncIterator[list[WebhookBot]]:
     for user in users:
         if user not in fake.users:
             fake.add_user(user, f"User {user}", language_code="en")
-    db = tmp_path / "shared.db"
-    await prepare_db(db, users)
+    await prepare_db(shared, users)
     fake.webhook_timeout = 30.0
     fake.webhook_retry_delay = 0.2
-    bots = [WebhookBot(fake, db, tmp_path / f"i{n}", redis, f"instance {n}")
+    bots = [WebhookBot(fake, shared, tmp_path / f"i{n}", redis, f"instance {n}")
             for n in range(count)]
     fake.webhook_backends = [b.base for b in bots]
     try:
@@ -95,15 +94,13 @@ async def cluster(fake: TelegramFake, tmp_path: Path, redis: RedisFixture, count
         await asyncio.gather(*(b.close() for b in bots))
 
 
-def batches(db: Path) -> list[tuple[int, int]]:
+def batches(db: SharedDb) -> list[tuple[int, int]]:
     """(update_id, project_id) of every stored batch, as written."""
-    with contextlib.closing(sqlite3.connect(db)) as conn, conn:
-        return conn.execute("SELECT update_id, project_id FROM batches ORDER BY id").fetchall()
+    return db.rows("SELECT update_id, project_id FROM batches ORDER BY id")
 
 
-def values(db: Path) -> dict[tuple[int, str], float]:
-    with contextlib.closing(sqlite3.connect(db)) as conn, conn:
-        rows = conn.execute("SELECT project_id, metric, value FROM weekly_values").fetchall()
+def values(db: SharedDb) -> dict[tuple[int, str], float]:
+    rows = db.rows("SELECT project_id, metric, value FROM weekly_values")
     return {(p, m): v for p, m, v in rows}
 
 

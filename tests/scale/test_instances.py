@@ -1,6 +1,8 @@
 """Two and three real bot processes in webhook mode behind the fake (tests/scale/instances.py):
 an update whose instance is SIGKILLed mid-handler is retried to another and applied once; a
-dialog goes on when its next step lands on another instance; every instance's /readyz."""
+dialog goes on when its next step lands on another instance; every instance's /readyz. The
+tests where the database matters (the update journal, batches written once) run twice: the
+instances sharing a SQLite file, and sharing PostgreSQL."""
 
 from __future__ import annotations
 
@@ -8,15 +10,18 @@ import asyncio
 import signal
 from pathlib import Path
 
-from storage.sqlite import SqliteStorage
+import pytest
+
+from storage import open_storage
 from tests.botapi.client import TgUser
 from tests.botapi.fake import TelegramFake
 from tests.e2e.conftest import onboard
 from tests.e2e.test_crash import wait_for
-from tests.scale.conftest import RedisFixture
+from tests.scale.conftest import RedisFixture, SharedDb
 from tests.scale.instances import batches, cluster, serving, values, wait_delivered
 
 USER = 1001
+SQLITE_ONLY = pytest.mark.parametrize("shared_db", ["sqlite"], indirect=True)
 SAVED = "Saved for the week"
 
 
@@ -25,9 +30,10 @@ def saved_replies(fake: TelegramFake, user: int) -> int:
 
 
 async def test_killed_mid_handler_the_update_is_retried_elsewhere_and_applied_once(
-        botapi: TelegramFake, tmp_path: Path, redis_db: RedisFixture) -> None:
-    async with cluster(botapi, tmp_path, redis_db, 2, [USER]) as bots:
-        db = bots[0].db
+        botapi: TelegramFake, tmp_path: Path, redis_db: RedisFixture,
+        shared_db: SharedDb) -> None:
+    async with cluster(botapi, tmp_path, redis_db, shared_db, 2, [USER]) as bots:
+        db = shared_db
         # The "saved" reply hangs on the wire: the handler is mid-way when its process dies.
         botapi.inject("sendMessage", "drop", delay=30, chat_id=USER)
         calls = len(botapi.calls_to("sendMessage"))
@@ -56,16 +62,20 @@ async def test_killed_mid_handler_the_update_is_retried_elsewhere_and_applied_on
         assert [b[0] for b in batches(db)] == [first, second, third, fourth]
 
 
+# Dialog state is in Redis here and the drain is the webhook server's: nothing of the
+# database's own, so PostgreSQL would add time and no coverage.
+@SQLITE_ONLY
 async def test_a_dialog_goes_on_when_its_next_step_lands_on_another_instance(
-        botapi: TelegramFake, tmp_path: Path, redis_db: RedisFixture) -> None:
+        botapi: TelegramFake, tmp_path: Path, redis_db: RedisFixture,
+        shared_db: SharedDb) -> None:
     newcomer = 2002
-    async with cluster(botapi, tmp_path, redis_db, 2, [USER]) as bots:
+    async with cluster(botapi, tmp_path, redis_db, shared_db, 2, [USER]) as bots:
         user = TgUser(botapi, newcomer, "Nina", language_code="en", timeout=30)
         await onboard(user, "Cafe", goal="💰 Sales", tz="UTC")
         steps = sorted({a.update_id for a in botapi.webhook_attempts})
         served = {serving(botapi, u, bots).name for u in steps}
         assert len(steps) >= 5 and len(served) == 2, served  # round robin: both took steps
-        storage = SqliteStorage(bots[0].db)
+        storage = open_storage(shared_db.url)
         await storage.connect()
         try:
             projects = [m.project.name for m in await storage.list_memberships(newcomer)]
@@ -81,10 +91,11 @@ async def test_a_dialog_goes_on_when_its_next_step_lands_on_another_instance(
 
 
 async def test_three_instances_one_killed_in_a_burst_nothing_lost_or_doubled(
-        botapi: TelegramFake, tmp_path: Path, redis_db: RedisFixture) -> None:
+        botapi: TelegramFake, tmp_path: Path, redis_db: RedisFixture,
+        shared_db: SharedDb) -> None:
     users = [USER, 1002, 1003]
-    async with cluster(botapi, tmp_path, redis_db, 3, users) as bots:
-        db = bots[0].db
+    async with cluster(botapi, tmp_path, redis_db, shared_db, 3, users) as bots:
+        db = shared_db
         # Replies to one user hang, so the updates of that user are mid-handler at the kill.
         botapi.inject("sendMessage", "drop", count=3, delay=30, chat_id=USER)
         pushed = []
@@ -108,11 +119,15 @@ async def test_three_instances_one_killed_in_a_burst_nothing_lost_or_doubled(
         assert sum(1 for b in bots if b.proc.returncode is None) == 2
 
 
+# Dialog state is in Redis here and the drain is the webhook server's: nothing of the
+# database's own, so PostgreSQL would add time and no coverage.
+@SQLITE_ONLY
 async def test_sigterm_drains_the_update_in_flight_and_sends_new_ones_elsewhere(
-        botapi: TelegramFake, tmp_path: Path, redis_db: RedisFixture) -> None:
+        botapi: TelegramFake, tmp_path: Path, redis_db: RedisFixture,
+        shared_db: SharedDb) -> None:
     other = 1002
-    async with cluster(botapi, tmp_path, redis_db, 2, [USER, other]) as bots:
-        db = bots[0].db
+    async with cluster(botapi, tmp_path, redis_db, shared_db, 2, [USER, other]) as bots:
+        db = shared_db
         botapi.inject("sendMessage", "delay", delay=3, chat_id=USER)  # a slow handler
         calls = len(botapi.calls_to("sendMessage"))
         slow = botapi.push_message(USER, "reach 500")

@@ -8,10 +8,12 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.throttle_budget import DEFAULT_POLICY
 from tests.botapi.client import SentMessage
 from tests.botapi.fake import TelegramFake
-from tests.scale.conftest import RedisFixture
+from tests.scale.conftest import RedisFixture, SharedDb
 from tests.scale.instances import cluster, wait_delivered
 
 USER = 1001
@@ -24,9 +26,11 @@ def week_file(weeks_ago: int) -> bytes:
     return f"week,reach\n{monday},{weeks_ago}\n".encode()
 
 
+@pytest.mark.parametrize("shared_db", ["sqlite"], indirect=True)  # the budget is in Redis
 async def test_two_instances_share_one_budget_per_user(
-        botapi: TelegramFake, tmp_path: Path, redis_db: RedisFixture) -> None:
-    async with cluster(botapi, tmp_path, redis_db, 2, [USER]):
+        botapi: TelegramFake, tmp_path: Path, redis_db: RedisFixture,
+        shared_db: SharedDb) -> None:
+    async with cluster(botapi, tmp_path, redis_db, shared_db, 2, [USER]):
         began = time.monotonic()
         update_ids = [botapi.push_document(USER, f"f{n}.csv", week_file(n))
                       for n in range(1, FILES + 1)]

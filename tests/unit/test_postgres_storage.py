@@ -19,7 +19,7 @@ from storage import open_storage
 from storage.migrator import DatabaseTooNewError, Migration, MigrationError, load_migrations
 from storage.postgres import PostgresStorage
 from storage.postgres_migrator import PG_MIGRATIONS_DIR, migrate_postgres, pg_schema_version
-from storage.sqlite import STALE_DIGEST_CLAIM, StorageError
+from storage.sqlite import StorageError
 from tests.paths import PACKAGE_ROOT
 from tests.pg import BACKENDS, PG_URL, _admin, _with_database, empty_pg_database, run_sql
 
@@ -136,8 +136,8 @@ async def test_a_live_claim_of_another_instance_is_not_released(two_instances) -
     assert await first.claim_digest(live.id, WEEK, boot="first")
     assert await first.claim_digest(dead.id, WEEK, boot="gone")
     await first.start_digest_send(dead.id, WEEK)
-    old = datetime.now(UTC) - STALE_DIGEST_CLAIM - timedelta(minutes=1)
-    await run_sql(first, "UPDATE digests SET claimed_at = ? WHERE project_id = ?", old, dead.id)
+    old = datetime.now(UTC) - timedelta(minutes=1)
+    await run_sql(first, "UPDATE digests SET lease_until = ? WHERE project_id = ?", old, dead.id)
     # A second instance starting up takes over only the claim whose lease ran out.
     assert await second.release_digest_claims("second") == [(dead.id, WEEK, True)]
     assert not await second.claim_digest(live.id, WEEK, boot="second")

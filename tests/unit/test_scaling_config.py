@@ -40,3 +40,14 @@ def test_no_redis_url_means_in_process_parts() -> None:
     plain = settings()
     assert connect_redis(plain) is None
     assert isinstance(send_limiter(plain, None), RateLimiter)
+
+
+@pytest.mark.parametrize("lease", [0, 1.9, 3601, -5])
+def test_a_digest_lease_outside_2_to_3600_seconds_is_refused(lease: float) -> None:
+    with pytest.raises(ValueError, match="DIGEST_LEASE_SECONDS"):
+        settings(digest_lease_seconds=lease)
+
+
+def test_the_digest_lease_defaults_to_a_minute() -> None:
+    assert settings().digest_lease_seconds == 60
+    assert settings(digest_lease_seconds="2.5").digest_lease_seconds == 2.5

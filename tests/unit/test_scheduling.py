@@ -118,8 +118,12 @@ async def test_reminder_window_and_once_per_person(storage):
     assert await storage.claim_reminder(project.id, week, 2002)
 
 
-def test_the_scheduler_ticks_both_jobs_every_minute_without_overlap():
-    class Job:  # stand-ins with the two coroutine methods the scheduler calls
+@pytest.mark.parametrize(("lease", "digest_tick"), [(60, 30), (600, 60), (4, 2)])
+def test_the_scheduler_ticks_without_overlap_digests_every_half_lease(lease: int,
+                                                                        digest_tick: int):
+    class Job:  # stand-ins with the coroutine methods and the lease the scheduler reads
+        lease = timedelta(seconds=0)
+
         async def deliver_due(self, now=None):
             return 0
 
@@ -127,13 +131,16 @@ def test_the_scheduler_ticks_both_jobs_every_minute_without_overlap():
             return 0
 
     job = Job()
+    job.lease = timedelta(seconds=lease)
     scheduler = create_scheduler(job, job)  # type: ignore[arg-type]
     jobs = {j.id: j for j in scheduler.get_jobs()}
     assert set(jobs) == {"deliver-due-digests", "send-due-reminders"}
     for j in jobs.values():
         assert isinstance(j.trigger, IntervalTrigger)
-        assert j.trigger.interval == timedelta(seconds=TICK_SECONDS) == timedelta(minutes=1)
         assert j.max_instances == 1 and j.coalesce
+    reminders = jobs["send-due-reminders"].trigger.interval
+    assert reminders == timedelta(seconds=TICK_SECONDS) == timedelta(minutes=1)
+    assert jobs["deliver-due-digests"].trigger.interval == timedelta(seconds=digest_tick)
     assert jobs["deliver-due-digests"].func == job.deliver_due
     assert jobs["send-due-reminders"].func == job.remind_due
 

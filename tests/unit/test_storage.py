@@ -22,7 +22,6 @@ from storage.models import (
 )
 from storage.sqlite import (
     FORGOTTEN_USER_ID,
-    STALE_DIGEST_CLAIM,
     SqliteStorage,
     digest_moment,
     parse_timezone,
@@ -597,17 +596,53 @@ async def test_claim_and_finish_digest(storage: SqliteStorage) -> None:
         ("sent", 1)]
 
 
-async def test_abandoned_digest_claim_is_retried(storage: SqliteStorage) -> None:
+async def expire_claims(storage: SqliteStorage, at: datetime) -> None:
+    await run_sql(storage, "UPDATE digests SET lease_until = ?", at)
+
+
+async def test_abandoned_digest_claim_is_retried_once_its_lease_ran_out(
+        storage: SqliteStorage) -> None:
     project = await scheduled(storage, "UTC", 0, time(0, 0))
     week = date(2026, 11, 23)
-    assert await storage.claim_digest(project.id, week)
-    await run_sql(storage, "UPDATE digests SET claimed_at = '2026-11-23T00:30:00+00:00'")
-    fresh = datetime(2026, 11, 23, 0, 30, tzinfo=UTC) + STALE_DIGEST_CLAIM - timedelta(minutes=1)
-    assert await storage.due_projects(fresh) == []
-    stale = fresh + timedelta(minutes=2)
-    assert [p.id for p in await storage.due_projects(stale)] == [project.id]
-    assert await storage.claim_digest(project.id, week)  # taken over (claimed_at is long ago)
-    assert not await storage.claim_digest(project.id, week)
+    assert await storage.claim_digest(project.id, week, boot="dead")
+    lease_end = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)
+    await expire_claims(storage, lease_end)
+    assert await storage.due_projects(lease_end - timedelta(minutes=1)) == []
+    assert [p.id for p in await storage.due_projects(lease_end)] == [project.id]
+    assert await storage.claim_digest(project.id, week, boot="b")  # taken over (lease is over)
+    assert not await storage.claim_digest(project.id, week, boot="c")  # …by one instance
+
+
+async def test_a_renewed_lease_keeps_the_claim_and_a_lost_one_sends_nothing(
+        storage: SqliteStorage) -> None:
+    project = await scheduled(storage, "UTC", 0, time(0, 0))
+    week = date(2026, 11, 23)
+    long_ago = datetime.now(UTC) - timedelta(minutes=5)
+    assert await storage.claim_digest(project.id, week, boot="a", lease=timedelta(seconds=5))
+    await expire_claims(storage, long_ago)
+    assert await storage.renew_digest_claims("a", timedelta(minutes=1)) == 1  # the heartbeat
+    assert await storage.renew_digest_claims("other") == 0
+    assert not await storage.claim_digest(project.id, week, boot="b")  # held again
+    assert not await storage.start_digest_send(project.id, week, boot="b")
+    assert await storage.start_digest_send(project.id, week, boot="a")
+
+    await expire_claims(storage, long_ago)  # "a" stalled past its lease: "b" takes over
+    assert await storage.claim_digest(project.id, week, boot="b")
+    assert not await storage.start_digest_send(project.id, week, boot="a")  # a sends nothing
+    await storage.finish_digest(project.id, week, sent=False, boot="a")  # …nor drops b's claim
+    assert await run_sql(storage, "SELECT boot_id, send_started_at FROM digests") == [
+        ("b", None)]
+    assert await storage.start_digest_send(project.id, week, boot="b")
+
+    # At start, only claims of other boots whose lease ran out are released.
+    assert await storage.release_digest_claims("c") == []
+    await expire_claims(storage, long_ago)
+    assert await storage.release_digest_claims("b") == []  # its own
+    assert await storage.release_digest_claims("c") == [(project.id, week, True)]
+    assert await storage.claim_digest(project.id, week, boot="c")
+    await storage.finish_digest(project.id, week, sent=True, boot="c")
+    await expire_claims(storage, long_ago)
+    assert not await storage.claim_digest(project.id, week, boot="d")  # sent stays sent
 
 
 async def test_claim_reminder(storage: SqliteStorage) -> None:
