@@ -43,11 +43,18 @@ if now > updated then
   tokens = math.min(capacity, tokens + (now - updated) * rate)
   updated = now
 end
+-- Refused until both the cooldown is over and the tokens are back (the later of the two).
 local allowed, wait, notify, reason = 1, 0, 0, ''
-if ready_at and ready_at > now then
-  allowed, wait, reason = 0, ready_at - now, 'cooldown'
-elseif tokens < cost then
-  allowed, wait, reason = 0, (cost - tokens) / rate, 'budget'
+local cooldown_wait, token_wait = 0, 0
+if ready_at and ready_at > now then cooldown_wait = ready_at - now end
+if tokens < cost then token_wait = (cost - tokens) / rate end
+if cooldown_wait > 0 or token_wait > 0 then
+  allowed = 0
+  if cooldown_wait >= token_wait then
+    wait, reason = cooldown_wait, 'cooldown'
+  else
+    wait, reason = token_wait, 'budget'
+  end
 end
 local function f(x) return string.format('%.6f', x) end
 if allowed == 1 then

@@ -80,12 +80,13 @@ def decide(policy: Policy, state: BucketState, action: str, now: float
     elapsed = max(0.0, now - state.updated)
     tokens = min(policy.capacity, state.tokens + elapsed * policy.refill_per_second)
     updated = max(now, state.updated)
-    ready_at = state.cooldowns.get(action, float("-inf"))
-    if ready_at > now:
-        wait, reason = ready_at - now, "cooldown"
-    elif tokens < cost.tokens:
-        wait, reason = (cost.tokens - tokens) / policy.refill_per_second, "budget"
-    else:
+    # Refused until both the cooldown is over and the tokens are back: the wait announced is
+    # the later of the two, so a retry after it goes through.
+    cooldown_wait = max(0.0, state.cooldowns.get(action, float("-inf")) - now)
+    token_wait = max(0.0, (cost.tokens - tokens) / policy.refill_per_second)
+    wait = max(cooldown_wait, token_wait)
+    reason = "cooldown" if cooldown_wait >= token_wait else "budget"
+    if wait <= 0.0:
         cooldowns = dict(state.cooldowns)
         if cost.cooldown > 0:
             cooldowns[action] = now + cost.cooldown

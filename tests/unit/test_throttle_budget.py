@@ -165,3 +165,20 @@ def test_what_goes_through_never_exceeds_capacity_plus_refill(steps):
         assert 0.0 <= state.tokens <= POLICY.capacity
         assert spent <= POLICY.capacity + now * POLICY.refill_per_second + 1e-9
     assert idle(POLICY, state, now + 1000.0)
+
+
+def test_a_refusal_waits_for_the_later_of_the_cooldown_and_the_tokens():
+    """A report refused while its cooldown runs and the tokens are short too: the wait it
+    announces is the longer one, so a retry after it goes through (and one before does not).
+    DEFAULT_POLICY: 30 tokens, 0.5/s back; import 2, report 5 with a 10 s cooldown."""
+    state = fresh(DEFAULT_POLICY, 0.0)
+    state, first = decide(DEFAULT_POLICY, state, "report", 0.0)  # 25 left, cooldown until 10 s
+    for _ in range(12):
+        state, _ = decide(DEFAULT_POLICY, state, "import", 0.0)  # 1 left
+    for _ in range(2):
+        state, _ = decide(DEFAULT_POLICY, state, "import", 9.0)  # 1 + 4.5 refilled - 4 = 1.5
+    state, refused = decide(DEFAULT_POLICY, state, "report", 9.0)
+    assert first.allowed and not refused.allowed
+    assert refused.reason == "budget" and refused.wait == pytest.approx(7.0)  # not the 1 s left
+    assert not decide(DEFAULT_POLICY, state, "report", 10.5)[1].allowed
+    assert decide(DEFAULT_POLICY, state, "report", 9.0 + refused.wait + 1e-9)[1].allowed
