@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from kpi.breakdown import MAX_SEGMENT_NAME, clean_name
+from kpi.experiment_command import CommandError
 from kpi.weeks import parse_iso_week, week_start
 
 _QUOTED = re.compile(r"\s*[«\"“„'](?P<name>[^»\"”“'\n]+)[»\"”“']\s*(?P<rest>.*)\Z", re.S)
@@ -19,11 +20,8 @@ _WEEK = re.compile(r"(?:[0-9]{4}-?[wWнН][0-9]{1,2}|[0-9]{1,2}[./][0-9]{1,2}[./
                    r"|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|-)\Z")
 
 
-class CampaignCommandError(ValueError):
-    def __init__(self, key: str, **args: str) -> None:
-        super().__init__(key)
-        self.key = key
-        self.args_ = dict(args)
+class CampaignCommandError(CommandError):
+    """Same (key, args) shape as /experiment's errors: one class holds the logic."""
 
 
 @dataclass(frozen=True, slots=True)
