@@ -90,6 +90,9 @@ async def project_series(storage: Storage, project: Project, role: Role, lang: s
     kpi_keys = {k.metric for k in kpis} | {f.name for f in formulas}
     metrics = [metric_doc(key, lang, weeks, by_week, full, targets.get(key), key in kpi_keys,
                           alert_weeks.get(key, []), formulas) for key in keys]
+    # Notes (/note) as markers on every chart, as on the digest's and /history's.
+    notes = (await storage.get_notes(project.id, since=weeks[0], until=weeks[-1])
+             if weeks else [])
     first_m, last_m, changes = await monthly_changes(storage, project.id, week + timedelta(weeks=1),
                                                      [k.metric for k in kpis])
     return {
@@ -103,6 +106,7 @@ async def project_series(storage: Storage, project: Project, role: Role, lang: s
         "iso_weeks": [iso_week_label(w) for w in weeks],
         "metrics": metrics,
         "alerts": sentences,
+        "notes": [{"week": n.week_start.isoformat(), "text": n.text} for n in notes],
         "monthly": {
             "first": format_week(first_m, lang), "last": format_week(last_m, lang),
             "rows": [{"key": c.metric, "name": metric_name(c.metric, lang),

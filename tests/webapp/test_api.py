@@ -87,6 +87,16 @@ async def test_the_owner_sees_the_projects_active_first_and_the_series(
     assert doc["alerts"] and doc["monthly"]["rows"][0]["key"] == "reach"
 
 
+async def test_notes_come_with_the_series_for_the_chart_markers(
+        app: App, http: aiohttp.ClientSession) -> None:
+    project = await seed(app.storage)
+    await app.storage.add_note(project.id, OWNER, last_full_week(), "<i>Reels</i> started")
+    _status, doc = await api(http, app, VIEWER).json(f"projects/{project.id}/series")
+    assert doc["notes"] == [{"week": last_full_week().isoformat(), "text": "<i>Reels</i> started"}]
+    stranger, _doc = await api(http, app, STRANGER).json(f"projects/{project.id}/series")
+    assert stranger == 403
+
+
 async def test_the_alert_sentences_are_the_digests(app: App, http: aiohttp.ClientSession,
                                                    botapi: TelegramFake) -> None:
     project = await seed(app.storage)

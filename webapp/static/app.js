@@ -186,6 +186,9 @@
   function makePlot(holder, hover, metric, xs) {
     const doc = state.doc;
     const alertSet = new Set(metric.alert_weeks);
+    // week -> its notes' texts (shown as text, never as HTML)
+    const notes = new Map();
+    for (const n of doc.notes || []) notes.set(n.week, (notes.get(n.week) || []).concat([n.text]));
     const marks = doc.weeks.map((w, i) => (alertSet.has(w) ? metric.values[i] : null));
     const target = doc.weeks.map(() => (metric.target === null ? null : metric.target));
     const line = cssVar("--link"), alertColor = cssVar("--alert"), grid = cssVar("--hint");
@@ -211,6 +214,23 @@
         Object.assign({}, axis, { size: 44 })],
       series,
       hooks: {
+        // a dotted vertical line on each week with a note, as the digest's charts have
+        draw: [(u) => {
+          const ctx = u.ctx;
+          ctx.save();
+          ctx.strokeStyle = grid;
+          ctx.lineWidth = 1;
+          ctx.setLineDash([2, 3]);
+          for (const week of notes.keys()) {
+            const x = u.valToPos(weekSeconds(week), "x", true);
+            if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) continue;
+            ctx.beginPath();
+            ctx.moveTo(x, u.bbox.top);
+            ctx.lineTo(x, u.bbox.top + u.bbox.height);
+            ctx.stroke();
+          }
+          ctx.restore();
+        }],
         setCursor: [(u) => {
           const i = u.cursor.idx;
           if (i === null || i === undefined) { hover.textContent = "\u00a0"; return; }
@@ -218,6 +238,7 @@
           if (metric.changes[i]) parts.push(t("change") + " " + metric.changes[i]);
           if (metric.target_text) parts.push(t("target") + " " + metric.target_text);
           if (alertSet.has(doc.weeks[i])) parts.push("⚠ " + t("alert-week"));
+          for (const text of notes.get(doc.weeks[i]) || []) parts.push("📝 " + text);
           hover.textContent = parts.join(" · ");
         }],
       },
