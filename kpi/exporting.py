@@ -22,6 +22,7 @@ from kpi import catalogue
 
 HEADER = ("project", "week_start", "metric", "value", "source", "approximate", "network",
           "campaign")
+COLLECTED_SOURCE = "collected"  # recorded by the bot itself; imported back as a normal value
 FORMULA_SOURCE = "formula"  # a formula KPI's value: computed on export, skipped on import
 NOTES_HEADER = ("project", "week_start", "note")
 # Posts (issue 13): the fixed columns, then one column per metric the posts have. The file

@@ -78,6 +78,7 @@ class WeeklyValue:
     approximate: bool = False  # e.g. weekly reach summed from daily rows
     network: str = ""  # '' with campaign '': the project-wide value (kpi.breakdown)
     campaign: str = ""
+    collected: bool = False  # recorded by the bot itself (get_values(breakdown=True) only)
 
 
 @dataclass(frozen=True, slots=True)

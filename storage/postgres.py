@@ -36,6 +36,7 @@ from storage.postgres_experiments import PostgresExperimentsMixin
 from storage.postgres_migrator import migrate_postgres
 from storage.postgres_posts import PostgresPostsMixin
 from storage.sqlite import (
+    COLLECTED_COLUMN,
     FORGOTTEN_USER_ID,
     ROLE_RANK,
     StorageError,
@@ -562,8 +563,10 @@ class PostgresStorage(PostgresExperimentsMixin, PostgresPostsMixin, Storage):
         self, project_id: int, *, since: date | None = None, until: date | None = None,
         metrics: Sequence[str] | None = None, breakdown: bool = False,
     ) -> list[WeeklyValue]:
-        sql = ("SELECT week_start, metric, value, approximate, network, campaign "
-               "FROM weekly_values WHERE project_id = $1")
+        columns = "week_start, metric, value, approximate, network, campaign"
+        if breakdown:
+            columns += ", " + COLLECTED_COLUMN
+        sql = f"SELECT {columns} FROM weekly_values WHERE project_id = $1"
         params: list[Any] = [project_id]
         if since is not None:
             params.append(since)
@@ -584,7 +587,7 @@ class PostgresStorage(PostgresExperimentsMixin, PostgresPostsMixin, Storage):
         if not breakdown:
             return totals_as_values(project_id, (_part(r) for r in rows))
         return [WeeklyValue(project_id, r[0], r[1], r[2], approximate=r[3], network=r[4],
-                            campaign=r[5]) for r in rows]
+                            campaign=r[5], collected=bool(r[6])) for r in rows]
 
     async def get_all_values(self) -> list[tuple[str, WeeklyValue]]:
         rows = await self.query_all(

@@ -348,6 +348,12 @@ def _week_values(conn: sqlite3.Connection, project_id: int,
     return found
 
 
+# Whether the bot recorded a value itself (a collected channel's followers), for /export; the
+# same SQL on both backends.
+COLLECTED_COLUMN = ("(SELECT source FROM batches WHERE batches.id = weekly_values.batch_id) "
+                    f"= '{BatchSource.COLLECTED.value}'")
+
+
 def _part(row: Sequence[Any]) -> Part:
     """(week_start, metric, value, approximate, network, campaign) as a kpi.breakdown part."""
     return Part(date.fromisoformat(row[0]), row[1], row[2], row[4], row[5], bool(row[3]))
@@ -872,8 +878,10 @@ class SqliteStorage(SqliteExperimentsMixin, SqlitePostsMixin, Storage):
         self, project_id: int, *, since: date | None = None, until: date | None = None,
         metrics: Sequence[str] | None = None, breakdown: bool = False,
     ) -> list[WeeklyValue]:
-        sql = ("SELECT week_start, metric, value, approximate, network, campaign "
-               "FROM weekly_values WHERE project_id = ?")
+        columns = "week_start, metric, value, approximate, network, campaign"
+        if breakdown:
+            columns += ", " + COLLECTED_COLUMN
+        sql = f"SELECT {columns} FROM weekly_values WHERE project_id = ?"
         params: list[Any] = [project_id]
         if since is not None:
             sql += " AND week_start >= ?"
@@ -892,7 +900,8 @@ class SqliteStorage(SqliteExperimentsMixin, SqlitePostsMixin, Storage):
         if not breakdown:
             return totals_as_values(project_id, (_part(r) for r in rows))
         return [WeeklyValue(project_id, date.fromisoformat(r[0]), r[1], r[2],
-                            approximate=bool(r[3]), network=r[4], campaign=r[5]) for r in rows]
+                            approximate=bool(r[3]), network=r[4], campaign=r[5],
+                            collected=bool(r[6])) for r in rows]
 
     async def get_all_values(self) -> list[tuple[str, WeeklyValue]]:
         rows = await self.query_all(

@@ -9,7 +9,15 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.services.history import weekly_table
-from kpi.exporting import FORMULA_SOURCE, ExportRow, NoteRow, PostRow, export_csv, export_xlsx
+from kpi.exporting import (
+    COLLECTED_SOURCE,
+    FORMULA_SOURCE,
+    ExportRow,
+    NoteRow,
+    PostRow,
+    export_csv,
+    export_xlsx,
+)
 from storage.base import Storage
 from storage.models import Project
 
@@ -30,7 +38,8 @@ async def export_file(storage: Storage, project: Project, fmt: str) -> Exported 
         return None
     stored = [ExportRow(project=project.name, week_start=v.week_start, metric=v.metric,
                         value=v.value, approximate=v.approximate, network=v.network,
-                        campaign=v.campaign) for v in values]
+                        campaign=v.campaign, source=COLLECTED_SOURCE if v.collected else "")
+              for v in values]
     rows = with_formula_rows(stored, await formula_rows(storage, project))
     notes = [NoteRow(project.name, n.week_start, n.text)
              for n in await storage.get_notes(project.id)]

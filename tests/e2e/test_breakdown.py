@@ -3,6 +3,8 @@ totals, undo, import with a network column, /export and its round trip into a ne
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, date, datetime, time, timedelta
 
 from storage.models import BatchSource, NewValue, ProjectKpi
@@ -204,3 +206,10 @@ async def test_the_digest_job_collects_the_channels_subscribers(botapi: Telegram
     assert len(botapi.calls_to("getChatMemberCount")) == 1
     caption = botapi.calls_to("sendPhoto", ok=True)[-1].params.get("caption", "")
     assert "44" in caption  # the digest already counts it
+    # /export says which number the bot recorded itself
+    anna = TgUser(botapi, OWNER, "Анна", language_code="ru")
+    [doc] = [r for r in await anna.send("/export") if r.document_name]
+    rows = list(csv.reader(io.StringIO(doc.document.decode("utf-8"))))
+    by_week = {row[1]: row for row in rows[1:]}
+    assert by_week[report_week.isoformat()][4] == "collected"
+    assert by_week[typed_week.isoformat()][4] == ""
