@@ -20,6 +20,7 @@ from kpi.weeks import format_week
 from storage.models import BatchSource, NewValue, Role
 from tests.botapi.fake import TelegramFake
 from tests.e2e.app import App, running_app
+from tests.paths import SOURCE_ROOT
 from tests.webapp.helpers import EDITOR, OWNER, VIEWER, WEEKS, init_data, reach_of, seed
 from tests.webapp.test_api import last_full_week
 
@@ -200,6 +201,6 @@ async def test_a_forged_init_data_shows_the_refusal_and_no_numbers(app: App, bro
 
 def test_screenshots_in_docs_exist() -> None:
     """README shows them; regenerate with SMM_SCREENSHOTS=docs/img."""
-    docs = Path(__file__).resolve().parents[2] / "docs" / "img"
+    docs = SOURCE_ROOT / "docs" / "img"
     for name in ("dashboard-light.png", "dashboard-dark.png", "dashboard-table.png"):
         assert (docs / name).stat().st_size > 10_000
