@@ -1,7 +1,7 @@
 """What the Mini App dashboard shows: the same storage, analysis and digest text as the chat.
 
 Nothing here computes a KPI on its own: the weekly table is `weekly_table` (stored, derived and
-formula values), the comparison for a week is the digest's own analysis (`load_digest_input` at
+formula values), the comparison for a week is the digest's own analysis (`load_analysis_input` at
 that week + `digest_analysis`), the alert sentences are the digest's (`strongest`,
 `alert_message`), the monthly view is `monthly_changes`, numbers are `kpi.formatting`.
 No aiohttp here: webapp/ turns these dicts into JSON responses.
@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from bot.services.alerts import alert_message
-from bot.services.digest import HISTORY_WEEKS, digest_analysis, load_digest_input, strongest
+from bot.services.digest import HISTORY_WEEKS, digest_analysis, load_analysis_input, strongest
 from bot.services.entry import EntryOutcome, custom_names, project_today, record_entry
 from bot.services.history import WeekRow, weekly_table
 from bot.services.monthly import monthly_changes
@@ -47,7 +47,7 @@ async def user_projects(storage: Storage, user_id: int) -> list[Membership]:
 
 
 def moment_in_week(project: Project, week: date) -> datetime:
-    """A moment in `week` (midday Wednesday, project time) for `load_digest_input(now=...)`."""
+    """A moment in `week` (midday Wednesday, project time) for `load_analysis_input(now=...)`."""
     zone = parse_timezone(project.timezone) or UTC
     return datetime.combine(week + timedelta(days=2), time(12), tzinfo=zone)
 
@@ -77,8 +77,8 @@ async def project_series(storage: Storage, project: Project, role: Role, lang: s
         week = last_full
     by_week = {row.week_start: row for row in table}
     keys = ordered_keys(table, [k.metric for k in kpis] + [f.name for f in formulas])
-    data = await load_digest_input(storage, project, lang=lang,
-                                   now=moment_in_week(project, week + timedelta(weeks=1)))
+    data = await load_analysis_input(storage, project, lang=lang,
+                                     now=moment_in_week(project, week + timedelta(weeks=1)))
     digest = digest_analysis(data)
     shown = list(data.series)[: data.kpi_count]
     sentences = [plain(alert_message(alert, data.series[k], lang, with_next=True))
@@ -143,8 +143,8 @@ async def alert_weeks_of(storage: Storage, project: Project, lang: str,
     """Metric → the weeks whose digest raised an alert on it (the digest's own analysis)."""
     found: dict[str, list[str]] = {}
     for week in weeks:
-        data = await load_digest_input(storage, project, lang=lang,
-                                       now=moment_in_week(project, week + timedelta(weeks=1)))
+        data = await load_analysis_input(storage, project, lang=lang,
+                                         now=moment_in_week(project, week + timedelta(weeks=1)))
         analysis: Analysis = digest_analysis(data)
         for key, result in analysis.metrics.items():
             if any(alert.kind not in NOT_MARKED for alert in result.alerts):

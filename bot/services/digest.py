@@ -67,6 +67,34 @@ class Digest:
 
 async def load_digest_input(storage: Storage, project: Project, *, lang: str | None = None,
                             now: datetime | None = None, weeks: int = HISTORY_WEEKS) -> DigestInput:
+    """Everything the digest shows: the analysis input plus notes, the breakdown, experiments
+    and posts for its text."""
+    data, table = await _load_series(storage, project, lang=lang, now=now, weeks=weeks)
+    this_week, first = data.this_week, data.this_week - timedelta(weeks=weeks)
+    notes = await storage.get_notes(project.id, since=first, until=this_week)
+    translator = get_translator(data.lang)
+    shown = list(data.series)[: data.kpi_count]
+    summary = await load_breakdown(storage, project.id, shown, table,
+                                   this_week - timedelta(weeks=1), translator)
+    return replace(data,
+                   experiments=tuple(await experiment_lines(storage, project.id, translator)),
+                   notes=tuple((n.week_start, n.text) for n in notes),
+                   posts=await digest_post_lines(storage, project,
+                                                 this_week - timedelta(weeks=1), translator),
+                   breakdown=summary)
+
+
+async def load_analysis_input(storage: Storage, project: Project, *, lang: str | None = None,
+                              now: datetime | None = None) -> DigestInput:
+    """Only what `digest_analysis` reads (series, thresholds, acknowledgements): for callers
+    that judge a week without showing a digest, e.g. the dashboard's alert weeks."""
+    data, _table = await _load_series(storage, project, lang=lang, now=now)
+    return data
+
+
+async def _load_series(storage: Storage, project: Project, *, lang: str | None,
+                       now: datetime | None, weeks: int = HISTORY_WEEKS
+                       ) -> tuple[DigestInput, dict[date, dict[str, float]]]:
     this_week = current_week(project.timezone, now)
     first = this_week - timedelta(weeks=weeks)
     kpis = await storage.get_kpis(project.id)
@@ -91,21 +119,10 @@ async def load_digest_input(storage: Storage, project: Project, *, lang: str | N
             series[key] = replace(series[key], direction=Direction(directions[key]))
     thresholds = {t.metric: Thresholds(t.warning_pct, t.critical_pct)
                   for t in await storage.get_thresholds(project.id)}
-    lang = lang or project.language
-    notes = await storage.get_notes(project.id, since=first, until=this_week)
-    translator = get_translator(lang)
-    shown = list(series)[: min(len(kpis) + len(formulas), MAX_PANELS)]
-    summary = await load_breakdown(storage, project.id, shown, table,
-                                   this_week - timedelta(weeks=1), translator)
-    return DigestInput(project.name, lang, this_week, series, thresholds,
+    data = DigestInput(project.name, lang or project.language, this_week, series, thresholds,
                        kpi_count=min(len(kpis) + len(formulas), MAX_PANELS),
-                       acks=await storage.get_alert_acks(project.id),
-                       experiments=tuple(await experiment_lines(storage, project.id,
-                                                                translator)),
-                       notes=tuple((n.week_start, n.text) for n in notes),
-                       posts=await digest_post_lines(storage, project,
-                                                     this_week - timedelta(weeks=1), translator),
-                       breakdown=summary)
+                       acks=await storage.get_alert_acks(project.id))
+    return data, table
 
 
 def build_digest(data: DigestInput) -> Digest:
@@ -152,8 +169,7 @@ def digest_analysis(data: DigestInput) -> Analysis:
 
 async def standing_shifts(storage: Storage, project: Project) -> list[tuple[int, str, date]]:
     """(KPI index, metric, start week) of every fall that stays the digest is telling now."""
-    data = await load_digest_input(storage, project)
-    analysis = digest_analysis(data)
+    analysis = digest_analysis(await load_analysis_input(storage, project))
     found = []
     for index, key in enumerate(await alert_metrics(storage, project.id)):
         result = analysis.metrics.get(key)
