@@ -27,7 +27,9 @@ from aiogram.methods import (
 )
 from aiogram.methods.base import Response
 
-HOT_METHODS = (GetUpdates, SendMessage, SendPhoto, SendDocument, AnswerCallbackQuery,
+from bot.polling import RawGetUpdates
+
+HOT_METHODS = (GetUpdates, RawGetUpdates, SendMessage, SendPhoto, SendDocument, AnswerCallbackQuery,
                EditMessageText, EditMessageReplyMarkup)
 _kept: list[type] = []
 

@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 
 from fluent.runtime import FluentBundle, FluentResource
+from fluent.runtime.resolver import MAX_PART_LENGTH
 from fluent.syntax import FluentParser, ast
 
 from kpi.text import Html
@@ -28,24 +29,70 @@ _RU_FAMILY = {"ru", "uk", "be", "kk", "ky", "uz", "tg", "tt", "ba", "hy", "az", 
 log = logging.getLogger(__name__)
 
 
+# A message made of text and `{ $variable }` placeables only, as (text, variable) pairs; the
+# text after the last placeable comes with variable None.
+Template = tuple[tuple[str, str | None], ...]
+
+
 class Translator:
     def __init__(self, lang: str, bundle: FluentBundle) -> None:
         self.lang = lang
         self._bundle = bundle
+        self._templates: dict[str, Template | None] = {}
 
     def __call__(self, key: str, /, **kwargs: object) -> str:
+        template = self._templates.get(key, _UNSEEN)
+        if template is _UNSEEN:
+            template = self._templates[key] = self._template(key)
+        args = {name: _prepare(value) for name, value in kwargs.items()}
+        if template is not None and all(type(v) is str and len(v) <= MAX_PART_LENGTH
+                                        for v in args.values()):
+            # Most replies fill plain text templates with text already formatted: Fluent's
+            # resolver would give the same string at several times the cost.
+            try:
+                return "".join([text + args[name] if name else text
+                                for text, name in template])
+            except KeyError:
+                pass  # a missing argument: Fluent's own handling and error report
         if not self._bundle.has_message(key):
             log.error("missing i18n message %r for %s", key, self.lang)
             return key
         message = self._bundle.get_message(key)
-        args = {name: _prepare(value) for name, value in kwargs.items()}
         text, errors = self._bundle.format_pattern(message.value, args)
         if errors:
             log.error("i18n message %r (%s) failed: %s", key, self.lang, errors)
         return text
 
+    def _template(self, key: str) -> Template | None:
+        """The message as a template when it is only text and variables, else None."""
+        if not self._bundle.has_message(key):
+            return None
+        value = self._bundle.get_message(key).value
+        if value is None:
+            return None
+        elements = value.elements if isinstance(value, ast.Pattern) else [value]
+        parts: list[tuple[str, str | None]] = []
+        text = ""
+        for element in elements:
+            if isinstance(element, ast.TextElement):
+                text += element.value
+            elif (isinstance(element, ast.Placeable)
+                  and isinstance(element.expression, ast.VariableReference)):
+                parts.append((text, element.expression.id.name))
+                text = ""
+            elif (isinstance(element, ast.Placeable)
+                  and isinstance(element.expression, ast.StringLiteral)):
+                text += element.expression.parse()["value"]
+            else:
+                return None
+        parts.append((text, None))
+        return tuple(parts)
+
     def has(self, key: str) -> bool:
         return self._bundle.has_message(key)
+
+
+_UNSEEN: Template = ()
 
 
 def _prepare(value: object) -> object:

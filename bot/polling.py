@@ -10,9 +10,10 @@ is pending. Handlers still run concurrently, one task per update, through aiogra
 cannot come back forever.
 
 Telegram returns every unconfirmed update from the offset on, so a poll brings the updates
-still being handled again: they are recognised by update_id and not started twice. Such a
-poll returns at once; when it brought nothing new, the next one waits until the lowest
-pending update is finished (the offset can move) or BUSY_POLL_INTERVAL passed, so a slow
+still being handled again: they are recognised by update_id in the raw answer
+(`RawGetUpdates`) and neither validated again nor started twice. Such a poll returns at
+once; when it brought nothing new, the next one waits until the lowest pending update is
+finished (the offset can move) or BUSY_POLL_INTERVAL passed, so a slow
 handler costs a few cheap polls a second, not a busy loop. getUpdates returns at most 100
 updates, so a handler that is still running when 100 later updates arrive delays the ones
 after them; it never loses them. A handler running longer than MAX_HOLD seconds (hung, which
@@ -52,6 +53,14 @@ CONFIRM_TIMEOUT = 5  # seconds for the last getUpdates that confirms the handled
 MAX_HOLD = 300.0  # seconds a running handler may keep later updates unconfirmed
 BACKOFF = BackoffConfig(min_delay=1.0, max_delay=5.0, factor=1.3, jitter=0.1)  # aiogram's
 JOURNAL_PRUNE_INTERVAL = 30.0  # seconds between deletions of confirmed journal entries
+
+
+class RawGetUpdates(GetUpdates):
+    """getUpdates whose answer stays plain JSON objects. In a burst most updates of a poll are
+    still being handled from an earlier one; validating them again as `Update` models took
+    most of the poller's time, so only the fresh ones become models (`Poller._poll`)."""
+
+    __returning__ = list[dict[str, Any]]
 
 
 class UpdateJournal(Protocol):
@@ -126,9 +135,7 @@ class Poller:
                 log.info("connection established (tryings = %d)", backoff.counter)
                 backoff.reset()
                 failed = False
-            if updates:  # handled before a restart or not: the offset may pass them now
-                self._next = max(self._next or 0, updates[-1].update_id + 1)
-            fresh = [u for u in updates if not self._known(u.update_id)]
+            fresh = self._fresh(updates)
             for update in fresh:
                 self._start(update)
             if updates and not fresh:  # only updates still being handled came back
@@ -160,13 +167,21 @@ class Poller:
         return (update_id in self._tasks or update_id in self._finished
                 or update_id in self._unfinished)
 
-    async def _poll(self) -> list[Update]:
+    def _fresh(self, raw: list[dict[str, Any]]) -> list[Update]:
+        """The updates of a poll not seen before, as models; moves `_next` past all of them
+        (handled before a restart or not, the offset may pass them now)."""
+        if raw:
+            self._next = max(self._next or 0, int(raw[-1]["update_id"]) + 1)
+        return [Update.model_validate(item, context={"bot": self.bot}) for item in raw
+                if not self._known(int(item["update_id"]))]
+
+    async def _poll(self) -> list[dict[str, Any]]:
         offset = self.offset
         if offset is not None:  # what lies below is confirmed by this very request
             self._finished = {i for i in self._finished if i >= offset}
         self._progress.clear()
-        method = GetUpdates(offset=offset, timeout=self.timeout,
-                            allowed_updates=self.allowed_updates)
+        method = RawGetUpdates(offset=offset, timeout=self.timeout,
+                               allowed_updates=self.allowed_updates)
         # Wait longer than Telegram holds the long poll, as aiogram does.
         request_timeout = int(self.bot.session.timeout + self.timeout)
         updates = await self.bot(method, request_timeout=request_timeout)

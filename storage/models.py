@@ -107,6 +107,9 @@ class SavedBatch:
     # The project totals (kpi.breakdown), by week and metric, of the weeks save_batch was
     # asked to read back.
     weeks: dict[date, dict[str, float]] = field(default_factory=dict)
+    # A network or campaign the project did not have before was added (read caches of the
+    # project's networks are stale then).
+    new_segments: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ import logging
 import math
 import secrets
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
@@ -39,6 +39,7 @@ from storage.models import (
     Batch,
     BatchSource,
     Campaign,
+    FormulaKpi,
     Invite,
     Membership,
     NewValue,
@@ -309,14 +310,17 @@ def _save_batch(conn: sqlite3.Connection, project_id: int, user_id: int, source:
             (project_id, week_text, value.metric, *segment, float(value.value),
              int(value.approximate), batch_id))
         replaced[value.key] = previous
+    added = 0
     for network in dict.fromkeys(v.network for v in values if v.network):
-        conn.execute("INSERT OR IGNORE INTO project_networks (project_id, name, created_at) "
-                     "VALUES (?, ?, ?)", (project_id, network, now))
+        added += conn.execute(
+            "INSERT OR IGNORE INTO project_networks (project_id, name, created_at) "
+            "VALUES (?, ?, ?)", (project_id, network, now)).rowcount
     for campaign in dict.fromkeys(v.campaign for v in values if v.campaign):
-        conn.execute("INSERT OR IGNORE INTO project_campaigns (project_id, name, created_at) "
-                     "VALUES (?, ?, ?)", (project_id, campaign, now))
+        added += conn.execute(
+            "INSERT OR IGNORE INTO project_campaigns (project_id, name, created_at) "
+            "VALUES (?, ?, ?)", (project_id, campaign, now)).rowcount
     return SavedBatch(batch_id=batch_id, replaced=replaced,
-                      weeks=_week_values(conn, project_id, read_weeks))
+                      weeks=_week_values(conn, project_id, read_weeks), new_segments=added > 0)
 
 
 def _save_collected(conn: sqlite3.Connection, project_id: int, values: dict[tuple, NewValue],
@@ -378,6 +382,8 @@ class SqliteStorage(SqliteExperimentsMixin, SqlitePostsMixin, Storage):
         self.generation = 0
         self._contexts: GenerationCache[int, tuple[User, Membership | None]] = GenerationCache()
         self._kpis: GenerationCache[int, list[ProjectKpi]] = GenerationCache()
+        self._networks: GenerationCache[int, list[str]] = GenerationCache()
+        self._formulas: GenerationCache[int, list[FormulaKpi]] = GenerationCache()
         self._group_commit = GroupCommit(self._apply_writes)
         self._data_version: int | None = None
 
@@ -692,17 +698,26 @@ class SqliteStorage(SqliteExperimentsMixin, SqlitePostsMixin, Storage):
         return [_project(r) for r in rows]
 
     # --- KPIs ----------------------------------------------------------------------------------
-    async def get_kpis(self, project_id: int) -> list[ProjectKpi]:
+    async def cached(self, cache: GenerationCache[int, list[T]], project_id: int,
+                     load: Callable[[int], Awaitable[list[T]]]) -> list[T]:
+        """A per-project read served from `cache` until a write (or, with other writers, a
+        commit elsewhere) bumps the generation; a copy, so callers may change it."""
         await self.sync_generation()
         generation = self.generation
-        hit, kpis = self._kpis.get(project_id, generation)
-        if not hit or kpis is None:
-            rows = await self.query_all(
-                "SELECT metric, target, custom, direction, position FROM project_kpis "
-                "WHERE project_id = ? ORDER BY position, metric", (project_id,))
-            kpis = [ProjectKpi(r[0], r[1], bool(r[2]), r[3], r[4]) for r in rows]
-            self._kpis.put(project_id, kpis, generation)
-        return list(kpis)
+        hit, items = cache.get(project_id, generation)
+        if not hit or items is None:
+            items = await load(project_id)
+            cache.put(project_id, items, generation)
+        return list(items)
+
+    async def get_kpis(self, project_id: int) -> list[ProjectKpi]:
+        return await self.cached(self._kpis, project_id, self._load_kpis)
+
+    async def _load_kpis(self, project_id: int) -> list[ProjectKpi]:
+        rows = await self.query_all(
+            "SELECT metric, target, custom, direction, position FROM project_kpis "
+            "WHERE project_id = ? ORDER BY position, metric", (project_id,))
+        return [ProjectKpi(r[0], r[1], bool(r[2]), r[3], r[4]) for r in rows]
 
     @staticmethod
     async def _insert_kpis(db: aiosqlite.Connection, project_id: int,
@@ -784,9 +799,12 @@ class SqliteStorage(SqliteExperimentsMixin, SqlitePostsMixin, Storage):
         *, update_id: int | None = None, read_weeks: Sequence[date] = (),
     ) -> SavedBatch:
         latest = latest_values(values)
-        return await self.in_transaction(
+        saved = await self.in_transaction(
             _save_batch, project_id, user_id, BatchSource(source).value, list(latest.values()),
             update_id, self._now(), tuple(read_weeks))
+        if saved.new_segments:
+            self.generation += 1
+        return saved
 
     async def undo_last_batch(self, project_id: int, user_id: int | None = None, *,
                               update_id: int | None = None) -> Batch | None:
@@ -913,10 +931,17 @@ class SqliteStorage(SqliteExperimentsMixin, SqlitePostsMixin, Storage):
                 for r in rows]
 
     async def save_collected(self, project_id: int, value: NewValue) -> bool:
-        return await self.in_transaction(_save_collected, project_id, latest_values([value]),
-                                         self._now())
+        try:
+            return await self.in_transaction(_save_collected, project_id,
+                                             latest_values([value]), self._now())
+        finally:
+            if value.network or value.campaign:  # it may have added one
+                self.generation += 1
 
     async def get_networks(self, project_id: int) -> list[str]:
+        return await self.cached(self._networks, project_id, self._load_networks)
+
+    async def _load_networks(self, project_id: int) -> list[str]:
         rows = await self.query_all(
             "SELECT name FROM project_networks WHERE project_id = ? ORDER BY created_at, name",
             (project_id,))

@@ -53,11 +53,15 @@ def _save_formula(conn: sqlite3.Connection, project_id: int, kpi: FormulaKpi, no
 
 
 class SqliteExperimentsMixin:
-    """Needs SqliteStorage's `in_transaction`, `query_all` and `_write`."""
+    """Needs SqliteStorage's `in_transaction`, `query_all`, `_write`, `cached`, `generation`
+    and `_formulas`."""
 
     in_transaction: Any
     query_all: Any
     _write: Any
+    cached: Any
+    generation: int
+    _formulas: Any
 
     async def add_note(self, project_id: int, user_id: int, week_start: date, text: str, *,
                        update_id: int | None = None) -> Note:
@@ -112,9 +116,15 @@ class SqliteExperimentsMixin:
             (project_id, experiment_id)))
 
     async def save_formula_kpi(self, project_id: int, kpi: FormulaKpi) -> None:
-        await self.in_transaction(_save_formula, project_id, kpi, _iso(datetime.now(UTC)))
+        try:
+            await self.in_transaction(_save_formula, project_id, kpi, _iso(datetime.now(UTC)))
+        finally:
+            self.generation += 1
 
     async def get_formula_kpis(self, project_id: int) -> list[FormulaKpi]:
+        return await self.cached(self._formulas, project_id, self._load_formula_kpis)
+
+    async def _load_formula_kpis(self, project_id: int) -> list[FormulaKpi]:
         rows = await self.query_all(
             "SELECT name, formula, direction, unit, position FROM formula_kpis "
             "WHERE project_id = ? ORDER BY position, name", (project_id,))

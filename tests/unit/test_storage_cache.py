@@ -14,7 +14,7 @@ from aiogram.fsm.storage.base import StorageKey
 
 from storage.cache import GenerationCache
 from storage.fsm import SqliteFsmStorage
-from storage.models import BatchSource, NewValue, ProjectKpi, Role
+from storage.models import BatchSource, FormulaKpi, NewValue, ProjectKpi, Role
 from storage.sqlite import SqliteStorage
 
 OWNER, OTHER = 10, 20
@@ -118,3 +118,31 @@ async def test_dialog_state_is_cached_and_forget_clears_it(storage: SqliteStorag
     assert await fsm.get_state(key) is None
     await fsm.set_state(key, None)
     assert await fsm.get_state(key) is None
+
+
+async def test_networks_follow_a_batch_that_names_a_new_one(storage: SqliteStorage) -> None:
+    project_id = await make_project(storage)
+    week = date(2026, 11, 23)
+    assert await storage.get_networks(project_id) == []
+    await storage.save_batch(project_id, OWNER, BatchSource.MESSAGE,
+                             [NewValue(week, "reach", 100.0, network="vk")], update_id=1)
+    assert await storage.get_networks(project_id) == ["vk"]
+    generation = storage.generation
+    # A known network adds nothing: the caches stay warm.
+    await storage.save_batch(project_id, OWNER, BatchSource.MESSAGE,
+                             [NewValue(week, "reach", 120.0, network="vk")], update_id=2)
+    assert storage.generation == generation
+    await storage.save_collected(project_id, NewValue(week, "leads", 3.0, network="telegram"))
+    assert await storage.get_networks(project_id) == ["vk", "telegram"]
+
+
+async def test_formula_kpis_follow_changes(storage: SqliteStorage) -> None:
+    project_id = await make_project(storage)
+    assert await storage.get_formula_kpis(project_id) == []
+    await storage.save_formula_kpi(project_id, FormulaKpi("Lead share", "leads / reach * 100"))
+    assert [k.formula for k in await storage.get_formula_kpis(project_id)] == [
+        "leads / reach * 100"]
+    await storage.save_formula_kpi(project_id, FormulaKpi("Lead share", "leads / reach"))
+    assert [k.formula for k in await storage.get_formula_kpis(project_id)] == ["leads / reach"]
+    assert await storage.delete_formula_kpi(project_id, "Lead share")
+    assert await storage.get_formula_kpis(project_id) == []
