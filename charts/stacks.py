@@ -1,18 +1,23 @@
 """A KPI's weekly total as stacked bars by network, with a legend (issue 13).
 
-Like the rest of a panel, the artists are made once per axes (a pool of `MAX_SEGMENTS` bar
-collections) and updated in place; only the legend is made anew on each update.
+Like the rest of a panel, the artists are made once per axes and updated in place: a pool of
+`MAX_SEGMENTS` bar collections and a legend of plain swatches and texts laid out here, from
+the labels' measured widths (matplotlib's Legend, made anew per panel, doubled a digest's
+render time).
 """
 
 from __future__ import annotations
 
+import functools
 import math
+import threading
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.collections import PolyCollection
-from matplotlib.patches import Patch
+from matplotlib.font_manager import FontProperties, findfont
+from matplotlib.ft2font import FT2Font
 
 from charts import style
 from charts.model import Panel
@@ -22,9 +27,28 @@ BAR_WIDTH = 0.72  # of a week
 LEGEND_LABEL_CHARS = 16
 _ANNOTATION_BAND = 46  # px at the axes' top kept for the latest value (PanelView.annotation)
 _LEGEND_ROW = 24  # px per legend row
-_LEGEND_CHAR = 8.6  # px: a legend label's average character at style.LEGEND_SIZE
-_LEGEND_ENTRY = 44  # px: an entry's colour patch and the gaps around it
+_SWATCH = 22  # px: an entry's colour square and the gap to its label
+_ENTRY_GAP = 18  # px between two entries of a row
 _TARGET_LABEL = 22  # px under the legend, for a target's label just above the bars
+
+
+@functools.cache
+def _measuring_font() -> FT2Font:
+    font = FT2Font(findfont(FontProperties(family=style.FONT_FAMILY)))  # own: not the renderer's
+    font.set_size(style.LEGEND_SIZE, style.DPI)
+    return font
+
+
+_measure_lock = threading.Lock()
+
+
+@functools.lru_cache(maxsize=1024)
+def label_width(text: str) -> float:
+    """`text`'s width in pixels at the legend's size (the chart font, `style.DPI`)."""
+    with _measure_lock:
+        font = _measuring_font()
+        font.set_text(text, 0)
+        return font.get_width_height()[0] / 64
 
 
 def stack_window(panel: Panel, max_weeks: int | None
@@ -84,13 +108,21 @@ class StackView:
                      for _ in range(MAX_SEGMENTS)]
         for bars in self.bars:
             ax.add_collection(bars, autolim=False)
+        self.swatches = [ax.plot([], [], linestyle="none", marker="s", markersize=9,
+                                 markeredgewidth=0, transform=ax.transAxes, clip_on=False,
+                                 zorder=6, visible=False)[0]
+                         for _ in range(MAX_SEGMENTS)]
+        self.labels = [ax.text(0, 0, "", transform=ax.transAxes, ha="left",
+                               va="center_baseline", fontsize=style.LEGEND_SIZE,
+                               color=style.TEXT, zorder=6, visible=False, gid="stack-legend")
+                       for _ in range(MAX_SEGMENTS)]
 
     def columns(self, labels: Sequence[str]) -> int:
         """Legend entries per row: as many of the widest as fit the axes' width."""
         if not labels:
             return 1
-        widest = _LEGEND_ENTRY + _LEGEND_CHAR * max(len(label) for label in labels)
-        return max(1, min(len(labels), int(self.width_px // widest)))
+        widest = _SWATCH + _ENTRY_GAP + max(label_width(label) for label in labels)
+        return max(1, min(len(labels), int((self.width_px + _ENTRY_GAP) // widest)))
 
     def data_fraction(self, labels: Sequence[str]) -> float:
         """How much of the axes' height (from the bottom) the bars may fill, below the latest
@@ -116,13 +148,12 @@ class StackView:
         week positions `xs`; without any, hide the bars and the legend."""
         base = np.zeros(len(xs))
         half = BAR_WIDTH / 2
-        handles: list[Patch] = []
         for k, bars in enumerate(self.bars):
             if k >= len(segments):
                 bars.set_visible(False)
                 bars.set_verts([])
                 continue
-            label, colour, values = segments[k]
+            _label, colour, values = segments[k]
             verts = []
             for i, x in enumerate(xs):
                 value = values[i]
@@ -136,14 +167,24 @@ class StackView:
             bars.set_facecolor(colour)
             bars.set_linewidth(0 if thin else 0.8)
             bars.set_visible(True)
-            handles.append(Patch(facecolor=colour, edgecolor="none", label=label))
-        legend = self.ax.get_legend()
-        if legend is not None:
-            legend.remove()
-        if handles:
-            self.ax.legend(
-                handles=handles, loc="upper left",
-                bbox_to_anchor=(0.0, 1 - _ANNOTATION_BAND / self.height_px),
-                ncols=self.columns([h.get_label() for h in handles]), fontsize=style.LEGEND_SIZE,
-                frameon=False, handlelength=1.0, handleheight=1.0, handletextpad=0.4,
-                columnspacing=1.1, borderaxespad=0.2, borderpad=0.1, labelcolor=style.TEXT)
+        self._legend([(label, colour) for label, colour, _ in segments])
+
+    def _legend(self, entries: Sequence[tuple[str, str]]) -> None:
+        """Entries in rows under the latest value, left to right, in equal columns."""
+        labels = [label for label, _ in entries]
+        columns = self.columns(labels)
+        width = (_SWATCH + _ENTRY_GAP + max(map(label_width, labels))) if labels else 0.0
+        for k, (swatch, text) in enumerate(zip(self.swatches, self.labels, strict=True)):
+            shown = k < len(entries)
+            swatch.set_visible(shown)
+            text.set_visible(shown)
+            if not shown:
+                text.set_text("")
+                continue
+            row, column = divmod(k, columns)
+            x = (8 + column * width) / self.width_px
+            y = 1 - (_ANNOTATION_BAND + _LEGEND_ROW / 2 + row * _LEGEND_ROW) / self.height_px
+            swatch.set_data([x], [y])
+            swatch.set_color(entries[k][1])
+            text.set_position((x + (_SWATCH - 8) / self.width_px, y))  # from the centre
+            text.set_text(entries[k][0])

@@ -176,8 +176,7 @@ def segments(ax) -> list:
 
 
 def legend_labels(ax) -> list[str]:
-    legend = ax.get_legend()
-    return [t.get_text() for t in legend.get_texts()] if legend else []
+    return [t.get_text() for t in ax.texts if t.get_gid() == "stack-legend" and t.get_visible()]
 
 
 def test_history_draws_bars_and_a_legend_instead_of_the_line() -> None:
@@ -225,3 +224,20 @@ def test_a_network_keeps_its_colour_on_every_panel() -> None:
     colours = stack_colours(many)
     for p in many:
         assert len({colours[label] for label, _ in p.stacks}) == 6
+
+
+def test_the_legend_fits_a_half_width_panel_in_rows_above_the_bars() -> None:
+    long = tuple((f"Своя сеть номер {k}", tuple([10.0 * (k + 1)] * 12)) for k in range(6))
+    kpi = Panel(title="Reach", weeks=WEEKS, values=[210.0] * 12, stacks=long)
+    fig = build_digest_figure(DigestChart(title="Shop", subtitle="", lang="ru",
+                                          panels=[kpi, kpi]))
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    box = ax.get_window_extent(renderer)
+    texts = [t for t in ax.texts if t.get_gid() == "stack-legend" and t.get_visible()]
+    assert len(texts) == 6
+    bar_top = ax.transData.transform((0, 210.0))[1]
+    for text in texts:
+        extent = text.get_window_extent(renderer)
+        assert box.x0 <= extent.x0 and extent.x1 <= box.x1 + 1
+        assert extent.y0 > bar_top  # never over the bars
