@@ -35,6 +35,13 @@ from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 
 from charts import style
 from charts.model import DigestChart, Panel
+from charts.stacks import (
+    LEGEND_LABEL_CHARS,
+    StackView,
+    segment_colour,
+    stack_colours,
+    stack_window,
+)
 from kpi.formatting import format_change_pct, format_number
 
 MAX_PANELS = 6
@@ -276,10 +283,14 @@ class PanelView:
         self.title = ax.set_title("", loc="left", y=1.0, pad=14,
                                   fontsize=style.PANEL_TITLE_SIZE, fontweight="bold",
                                   color=style.TEXT)
+        self.stack = StackView(ax, width, height)
 
     # -- update ------------------------------------------------------------------------------
 
-    def update(self, panel: Panel, lang: str, max_weeks: int | None) -> None:
+    def update(self, panel: Panel, lang: str, max_weeks: int | None,
+               colours: dict[str, str] | None = None) -> None:
+        """Show `panel`; `colours`: each network label's colour when the image has several
+        stacked panels (default: by position)."""
         ax = self.ax
         ax.set_visible(True)
         weeks, values = window(panel, max_weeks)
@@ -288,6 +299,11 @@ class PanelView:
         ys = np.array([v if _finite(v) else np.nan for v in values], dtype=float)
         has_values = bool(np.isfinite(ys).any())
         no_data = panel.status == "no_data" or not has_values
+        # a total by network: stacked bars instead of the line (never for a rate)
+        stacks = (stack_window(panel, max_weeks)
+                  if panel.stacks and panel.unit != "percent" and not no_data else [])
+        legend = [shorten(label, LEGEND_LABEL_CHARS) for label, _ in stacks]
+        colours = colours if colours is not None else stack_colours([panel])
 
         # x axis: week labels, thinned to fit, always including the latest week
         step = max(1, math.ceil(len(xs) / self.max_xlabels))
@@ -306,12 +322,16 @@ class PanelView:
         finite = ys[np.isfinite(ys)]
         target = panel.target if _finite(panel.target) else None
         bounds = list(finite) + ([target] if target is not None else [])
+        if stacks:  # bars stand on zero and leave room for the legend
+            bounds += [*self.stack.tops(stacks, len(xs)), 0.0]
         lo, hi = (min(bounds), max(bounds)) if bounds else (0.0, 1.0)
         span = hi - lo
         if span <= 0:
             span = abs(hi) * 0.2 or 1.0
             lo, hi = lo - span / 2, hi + span / 2
         bottom, top = lo - 0.14 * span, hi + 0.32 * span
+        if stacks:
+            top = lo + span / self.stack.data_fraction(legend)
         if lo >= 0 > bottom:  # never show a negative range for non-negative data
             bottom = 0.0
         ax.set_ylim(bottom, top)
@@ -328,9 +348,12 @@ class PanelView:
                 grid.set_visible(False)
                 label.set_text("")
 
-        # the series
+        # the series: a line, or the bars by network
         self.line.set_data(xs, ys)
-        self.line.set_visible(has_values)
+        self.line.set_visible(has_values and not stacks)
+        self.stack.update(xs, [(legend[k], segment_colour(panel, k, colours), values)
+                               for k, (_label, values) in enumerate(stacks)],
+                          thin=len(xs) > 52)
         faded = no_data and has_values
         line_colour = style.NO_DATA if no_data else style.LINE
         self.line.set_color(line_colour)
@@ -359,7 +382,7 @@ class PanelView:
         last = np.flatnonzero(np.isfinite(ys))
         show_last = has_values and not no_data
         self.annotation.set_visible(show_last)
-        self.last_dot.set_visible(show_last)
+        self.last_dot.set_visible(show_last and not stacks)
         if show_last:
             i = int(last[-1])
             x, y = float(xs[i]), float(ys[i])
@@ -429,8 +452,9 @@ class DigestLayout:
     def update(self, chart: DigestChart, panels: Sequence[Panel]) -> Figure:
         with matplotlib.rc_context(style.RC):
             self.header.update(chart.title, chart.subtitle)
+            colours = stack_colours(panels)  # a network has one colour on every panel
             for view, panel in zip(self.views, panels, strict=True):
-                view.update(panel, chart.lang, DIGEST_WEEKS)
+                view.update(panel, chart.lang, DIGEST_WEEKS, colours)
         return self.figure
 
 

@@ -15,6 +15,10 @@ class Panel:
     change_pct: week-over-week change in percent (-8.0 means −8 %), None when unknown
     direction: 'higher_is_better' | 'lower_is_better' | 'neutral'
     markers: weeks with a note (/note), drawn as dotted vertical lines
+    stacks: the total split by network, drawn as stacked bars with a legend instead of the
+        line: (legend label, values parallel to `weeks`), bottom segment first; the segments
+        of a week add up to its value. Empty: a line. Never set for rates (unit 'percent').
+    stack_rest: the last of `stacks` is the part no network accounts for (drawn grey)
     """
 
     title: str
@@ -26,6 +30,8 @@ class Panel:
     change_pct: float | None = None
     direction: str = "higher_is_better"
     markers: tuple[date, ...] = ()
+    stacks: tuple[tuple[str, tuple[float | None, ...]], ...] = ()
+    stack_rest: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,13 @@ BAD = "#C62828"
 NEUTRAL = "#5C636A"
 NO_DATA = "#868E96"
 
+# Stacked bars by network: one colour per network (colour-blind-safe, distinct on white), in
+# the order the networks first appear on an image; the part no network accounts for is grey.
+STACK_COLOURS = ("#1C5FC7", "#E8A33D", "#2A9D8F", "#C2417A", "#7E57C2", "#8C6D46")
+STACK_REST = "#B8BEC5"
+STACK_EDGE = "#FFFFFF"
+LEGEND_SIZE = 11
+
 STATUS_COLOURS = {
     "warning": "#E8590C",
     "critical": "#C62828",

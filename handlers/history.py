@@ -1,4 +1,5 @@
-"""/history [metric]: recent weeks as a compact table."""
+"""/history [network] [metric]: recent weeks as a compact table; one metric as a chart (the
+project's count and money KPIs stacked by network, issue 13)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from bot.rendering import Renderer
 from bot.services.breakdown import segment_label
 from bot.services.digest import CAPTION_LIMIT
 from bot.services.history import WeekRow, weekly_table
+from bot.services.stacks import NetworkWeeks, network_weeks, with_network_stack
 from charts import Panel
 from handlers.filters import PRIVATE
 from handlers.kpi_picker import metric_label
@@ -40,9 +42,12 @@ async def history(message: Message, command: CommandObject, t: Translator, stora
     custom = [k.metric for k in kpis if k.custom] + formulas
     args = (command.args or "").strip()
     # `/history vk [metric]`: one network's own numbers (a metric's name keeps its meaning).
-    network = None
+    network, typed = None, ""
     if args and catalogue.resolve(args, custom) is None:
-        network, args = network_argument(args, await storage.get_networks(project.id))
+        network, rest = network_argument(args, await storage.get_networks(project.id))
+        if network:
+            typed = " ".join(args.split()[:len(args.split()) - len(rest.split())])
+        args = rest
     segment = (network, "") if network else None
     table = await weekly_table(storage, project.id, segment=segment)
     if args:
@@ -69,11 +74,23 @@ async def history(message: Message, command: CommandObject, t: Translator, stora
         if len(labels) > HINT_ROOM - 200:  # the hint's own words take the rest of the room
             labels = labels[:HINT_ROOM - 201] + "…"
         text += "\n" + t("history-more-metrics", metrics=labels)
-    if len(metrics) == 1 and len(text) <= CAPTION_LIMIT:
-        target = next((k.target for k in kpis if k.metric == metrics[0]), None)
+    if network and not args:  # one network's table: say how to get its chart
+        hint = t("history-network-chart-hint",
+                 command=f"/history {typed} {command_name(chart_metric(rows, metrics), t.lang)}")
+        if len(text) + 1 + len(hint) <= TEXT_LIMIT:
+            text += "\n" + hint
+    elif len(metrics) == 1 and len(text) <= CAPTION_LIMIT:
+        key = metrics[0]
+        target = next((k.target for k in kpis if k.metric == key), None)
         notes = tuple(n.week_start for n in await storage.get_notes(project.id))
-        png = await renderer.history(history_panel(rows, metrics[0], target, t.lang, notes),
-                                     project.name, t.lang)
+        networks = None  # the project's total: by network, when numbers were typed per network
+        if segment is None:
+            networks = (await network_weeks(storage, project.id, [key],
+                                            since=rows[0].week_start,
+                                            until=rows[-1].week_start)).get(key)
+        panel = history_panel(rows, key, target, t.lang, notes, networks=networks, t=t,
+                              formulas=formulas)
+        png = await renderer.history(panel, project.name, t.lang)
         await message.answer_photo(BufferedInputFile(png, filename="history.png"), caption=text)
         return
     await message.answer(text)
@@ -107,17 +124,38 @@ def fit_table(t: Translator, name: str | Html, rows: list[WeekRow], metrics: lis
         shown.pop()
 
 
+def chart_metric(rows: list[WeekRow], metrics: list[str]) -> str:
+    """The metric a network's chart hint names: the first (KPIs come first) with data."""
+    return next((m for m in metrics if any(m in row.values for row in rows)), metrics[0])
+
+
+def command_name(key: str, lang: str) -> str:
+    """How to type a metric after /history: its name in the user's language when /history
+    reads it back (`охват`), else its key or custom name."""
+    metric = catalogue.get(key)
+    name = metric.name(lang).lower() if metric else key
+    return name if catalogue.resolve(name) == key else key
+
+
 def history_panel(rows: list[WeekRow], key: str, target: float | None, lang: str,
-                  markers: tuple[date, ...] = ()) -> Panel:
+                  markers: tuple[date, ...] = (), *, networks: NetworkWeeks | None = None,
+                  t: Translator | None = None, formulas: list[str] | tuple[str, ...] = ()
+                  ) -> Panel:
+    """One metric's chart; with `networks` (and `t` for the legend) a count or money KPI's
+    total is stacked by network."""
     metric = catalogue.get(key)
     values = [row.values.get(key) for row in rows]
     last, previous = values[-1], values[-2] if len(values) > 1 else None
     change = (last - previous) / abs(previous) * 100 if last is not None and previous else None
-    return Panel(title=metric_label(key, lang), weeks=[row.week_start for row in rows],
-                 values=values, target=target,
-                 unit=metric.unit.value if metric else "count", status="ok", change_pct=change,
-                 direction=metric.direction.value if metric else "higher_is_better",
-                 markers=markers)
+    panel = Panel(title=metric_label(key, lang), weeks=[row.week_start for row in rows],
+                  values=values, target=target,
+                  unit=metric.unit.value if metric else "count", status="ok",
+                  change_pct=change,
+                  direction=metric.direction.value if metric else "higher_is_better",
+                  markers=markers)
+    if networks and t is not None:
+        panel = with_network_stack(panel, key, networks, t, formulas)
+    return panel
 
 
 def render_table(rows: list[WeekRow], metrics: list[str], lang: str) -> Html:

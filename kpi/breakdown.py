@@ -17,7 +17,7 @@ one, if typed; analysis recomputes derived KPIs from the summed counts.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -204,3 +204,52 @@ def breakdown_json(segments: dict[Segment, dict[date, dict[str, float]]], metric
             "last": change.last, "previous": change.previous,
             "wow_pct": None if pct is None else round(pct, 2)}
     return result
+
+
+# --- a total as a stack of networks (charts) ---------------------------------------------------
+
+MAX_STACK = 6  # segments in one stacked chart; the smallest networks beyond it are folded
+REST = "other"  # the segment of what no network accounts for (and the folded networks)
+
+Stack = tuple[tuple[str, tuple[float | None, ...]], ...]  # (network or REST, values by week)
+
+
+def network_stack(totals: Sequence[float | None],
+                  networks: Mapping[str, Sequence[float | None]], *,
+                  limit: int = MAX_STACK) -> Stack:
+    """A metric's weekly totals split into its networks' values, largest network first, and
+    `REST` last: the part no network accounts for, the built-in "other" network and, beyond
+    `limit` segments, the smallest networks. Every week's segments add up to its total (None
+    where the total is None); a week whose networks add up to more than its total (a
+    project-wide number typed below the breakdown) is all `REST`. () without any network."""
+    size = len(totals)
+    given = {name: [float(v) if v is not None else 0.0 for v in values]
+             for name, values in networks.items() if any(v for v in values if v is not None)}
+    if not given:
+        return ()
+    if any(len(values) != size for values in given.values()):
+        raise ValueError("each network's values must be parallel to the totals")
+    rest = given.pop(REST, [0.0] * size)
+    for i, total in enumerate(totals):
+        if total is None:
+            continue
+        remainder = total - sum(values[i] for values in given.values()) - rest[i]
+        if remainder < -1e-9 * max(1.0, abs(total)):  # more than the total: not a breakdown
+            for values in given.values():
+                values[i] = 0.0
+            rest[i] = total
+        else:
+            rest[i] += max(remainder, 0.0)
+    shown = [i for i in range(size) if totals[i] is not None]
+    ranked = sorted(given, key=lambda name: (-sum(given[name][i] for i in shown), name))
+    has_rest = any(rest[i] for i in shown)
+    if len(ranked) + has_rest > limit:
+        for name in ranked[limit - 1:]:
+            rest = [r + v for r, v in zip(rest, given[name], strict=True)]
+        ranked, has_rest = ranked[:limit - 1], True
+
+    def known(values: list[float]) -> tuple[float | None, ...]:
+        return tuple(v if totals[i] is not None else None for i, v in enumerate(values))
+
+    stack = [(name, known(given[name])) for name in ranked]
+    return tuple(stack + [(REST, known(rest))] * has_rest)

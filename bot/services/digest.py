@@ -18,6 +18,7 @@ from bot.services.experiments import experiment_lines
 from bot.services.formulas import alert_metrics
 from bot.services.history import weekly_table
 from bot.services.posts import digest_post_lines
+from bot.services.stacks import NetworkWeeks, network_weeks, stackable, with_network_stack
 from charts import DigestChart, Panel, render_digest
 from kpi.alerts_text import usual_range
 from kpi.analysis import Alert, Analysis, MetricSeries, Thresholds, analyze, series_for
@@ -51,6 +52,9 @@ class DigestInput:
     posts: tuple[str, ...] = ()  # the report week's best and worst post (HTML), if ranked
     # Which network or campaign moved each KPI in the report week (issue 13).
     breakdown: BreakdownSummary = field(default_factory=BreakdownSummary)
+    # The shown count and money KPIs' values by network (metric → network → week → value):
+    # their panels stack the total by network. Rates are never here.
+    networks: dict[str, NetworkWeeks] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +80,12 @@ async def load_digest_input(storage: Storage, project: Project, *, lang: str | N
     shown = list(data.series)[: data.kpi_count]
     summary = await load_breakdown(storage, project.id, shown, table,
                                    this_week - timedelta(weeks=1), translator)
+    formulas = {f.name for f in await storage.get_formula_kpis(project.id)}
+    networks = await network_weeks(
+        storage, project.id, [k for k in shown if stackable(k, data.series[k].unit, formulas)],
+        since=first, until=this_week - timedelta(weeks=1))
     return replace(data,
+                   networks=networks,
                    experiments=tuple(await experiment_lines(storage, project.id, translator)),
                    notes=tuple((n.week_start, n.text) for n in notes),
                    posts=await digest_post_lines(storage, project,
@@ -130,12 +139,7 @@ def build_digest(data: DigestInput) -> Digest:
     analysis = digest_analysis(data)
     shown = list(data.series)[: data.kpi_count]
     report_week = data.this_week - timedelta(weeks=1)
-    marks = tuple(week for week, _ in data.notes)
-    panels = [panel_for(data.series[k], analysis, data.lang, marks) for k in shown]
-    chart = DigestChart(title=data.project_name,
-                        subtitle=t("digest-subtitle", week=format_week(report_week, data.lang)),
-                        lang=data.lang, panels=panels)
-    png = render_digest(chart)
+    png = render_digest(digest_chart(data, analysis))
     header = t("digest-header", name=data.project_name, week=format_week(report_week, data.lang))
     lines = [status_line(data.series[k], analysis, data.lang) for k in shown]
     # One sentence per KPI: the strongest evidence, its cause and what to look at next.
@@ -160,6 +164,20 @@ def build_digest(data: DigestInput) -> Digest:
     if len(summary) <= CAPTION_LIMIT:
         return Digest(png, summary, fit_message(tail), analysis)
     return Digest(png, header, fit_message(full), analysis)
+
+
+def digest_chart(data: DigestInput, analysis: Analysis) -> DigestChart:
+    """The digest image's input: a panel per shown KPI, count and money KPIs stacked by
+    network when the project has numbers per network."""
+    t = get_translator(data.lang)
+    marks = tuple(week for week, _ in data.notes)
+    panels = [with_network_stack(panel_for(data.series[k], analysis, data.lang, marks), k,
+                                 data.networks.get(k), t)
+              for k in list(data.series)[: data.kpi_count]]
+    report_week = data.this_week - timedelta(weeks=1)
+    return DigestChart(title=data.project_name,
+                       subtitle=t("digest-subtitle", week=format_week(report_week, data.lang)),
+                       lang=data.lang, panels=panels)
 
 
 def digest_analysis(data: DigestInput) -> Analysis:
