@@ -20,8 +20,8 @@ from dataclasses import asdict
 
 from benchmarks.common import Result, table
 
-GROUPS = ("digest", "scaled", "handling", "storage", "storage-pg", "memory", "alerts",
-          "experiments")
+GROUPS = ("digest", "scaled", "scaled-2", "handling", "handling-pg", "storage", "storage-pg",
+          "memory", "alerts", "experiments")
 
 
 async def run_group(name: str, quick: bool, profile: bool) -> list[Result]:
@@ -33,10 +33,18 @@ async def run_group(name: str, quick: bool, profile: bool) -> list[Result]:
         from benchmarks.bench_digest import run_scaled
 
         return await run_scaled(quick)
+    if name == "scaled-2":
+        from benchmarks.bench_instances import run as run_instances
+
+        return await run_instances(quick)
     if name == "handling":
         from benchmarks.bench_handling import run
 
         return await run(quick, profile)
+    if name == "handling-pg":
+        from benchmarks.bench_handling import run_postgres as run_handling_pg
+
+        return await run_handling_pg(quick, profile)
     if name == "storage":
         from benchmarks.bench_storage import run
 

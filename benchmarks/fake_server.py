@@ -8,7 +8,8 @@ Prints ``URL <base url>`` when ready and serves until stdin closes. With
 ``--messages-per-user`` it queues K text entries from each user (round robin): all at once, or
 paced at R updates/s once the bot first polls. ``GET /_bench/stats`` returns per-method call
 counts with first/last times (``time.monotonic`` is not shared between processes, so times
-are ``time.time``).
+are ``time.time``), the most messages sent in any one second, and how many charts each chat
+got.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ class BenchFake(TelegramFake):
         super().__init__(**kwargs)
         self.stats: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0.0])  # n, first, last
         self.pushed = 0
+        self.sent_at: list[float] = []  # time.time() of every message accepted (the 30/s rule)
+        self.photos_by_chat: dict[int, int] = defaultdict(int)  # one digest per project?
 
     async def start(self) -> BenchFake:
         await super().start()
@@ -51,6 +54,8 @@ class BenchFake(TelegramFake):
         if method != "getupdates" and response.status == 200:
             entry = self.stats[method]
             now = time.time()
+            if method.startswith("send"):
+                self.sent_at.append(now)
             entry[0] += 1
             entry[1] = entry[1] or now
             entry[2] = now
@@ -64,14 +69,35 @@ class BenchFake(TelegramFake):
         self._files_by_path.clear()
         return response
 
+    async def _m_sendphoto(self, params: dict[str, Any], files: Any) -> Any:
+        result = await super()._m_sendphoto(params, files)
+        self.photos_by_chat[int(params["chat_id"])] += 1
+        return result
+
     async def _stats(self, request: web.Request) -> web.StreamResponse:
+        per_chat = list(self.photos_by_chat.values())
         return web.json_response({"methods": dict(self.stats), "pushed": self.pushed,
+                                  "peak_sends_1s": peak_in_window(self.sent_at, 1.0),
+                                  "photo_chats": len(per_chat),
+                                  "most_photos_in_a_chat": max(per_chat, default=0),
+                                  "chats_with_repeats": sum(1 for c in per_chat if c > 1),
                                   "confirmed_offset": self.confirmed_offset,
                                   "pending": len(self._updates)})
 
     def push_entry(self, user_id: int) -> None:
         self.push_message(user_id, ENTRY_TEXT)
         self.pushed += 1
+
+
+def peak_in_window(times: list[float], window: float) -> int:
+    """The most events in any `window` seconds (a sliding window over sorted times)."""
+    ordered = sorted(times)
+    peak, first = 0, 0
+    for last, moment in enumerate(ordered):
+        while moment - ordered[first] >= window:
+            first += 1
+        peak = max(peak, last - first + 1)
+    return peak
 
 
 async def main(argv: list[str] | None = None) -> None:

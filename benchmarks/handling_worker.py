@@ -2,6 +2,8 @@
 
     python -m benchmarks.handling_worker echo|bot URL EXPECTED [DB]
 
+DB is a SQLite file or a postgresql:// URL (the `handling-pg` group).
+
 `echo` is a bare aiogram bot: only aiogram is imported, `Dispatcher.start_polling`, one
 handler that echoes the text. `bot` is smm-kpi-bot as `bot.app.run` serves it: every router
 and middleware, SQLite storage and FSM, our `Poller`, the heap settled before polling. Each
@@ -78,17 +80,18 @@ async def serve_bot(url: str, db: str, timing: Timing) -> None:
     from bot.heap import settle_heap
     from bot.polling import Poller
     from bot.rendering import Renderer
-    from storage.fsm import SqliteFsmStorage
-    from storage.sqlite import SqliteStorage
+    from storage import open_storage
+    from storage.fsm import open_fsm_storage
 
-    settings = Settings(bot_token=TOKEN, telegram_api_url=url, database_url=f"sqlite:///{db}",
+    database_url = db if db.startswith("postgresql") else f"sqlite:///{db}"
+    settings = Settings(bot_token=TOKEN, telegram_api_url=url, database_url=database_url,
                         default_language="ru")
-    storage = SqliteStorage(db)
+    storage = open_storage(database_url)
     await storage.connect()
     renderer = Renderer()
     # throttle 0: every update is handled in full (the production cooldown only concerns
     # reports and files, never entries, but keep the measurement free of it)
-    dispatcher = create_dispatcher(settings, storage, SqliteFsmStorage(storage),
+    dispatcher = create_dispatcher(settings, storage, open_fsm_storage(storage),
                                    throttle=False, renderer=renderer)
     dispatcher.update.outer_middleware._middlewares.insert(0, timing)
     bot = create_bot(TOKEN, url)

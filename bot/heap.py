@@ -9,7 +9,9 @@ later collections only walk what updates allocate.
 
 aiogram validates every API answer as `Response[T]`; pydantic keeps such generic classes in a
 weak cache, so a collection may drop one and the next call rebuilds it (a few milliseconds).
-The answers the bot reads all the time are built here, before the freeze, and kept.
+The answers the bot reads all the time are built here, before the freeze, and kept; so are
+the message catalogues (`bot.i18n.load_catalogues`), which would otherwise be parsed when the
+first user of each language writes.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from aiogram.methods import (
 )
 from aiogram.methods.base import Response
 
+from bot.i18n import load_catalogues
 from bot.polling import RawGetUpdates
 
 HOT_METHODS = (GetUpdates, RawGetUpdates, SendMessage, SendPhoto, SendDocument, AnswerCallbackQuery,
@@ -38,5 +41,6 @@ def settle_heap() -> None:
     """Call once everything long-lived exists, just before serving updates."""
     if not _kept:
         _kept.extend(Response[method.__returning__] for method in HOT_METHODS)
+    load_catalogues()
     gc.collect()
     gc.freeze()

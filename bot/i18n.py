@@ -19,7 +19,8 @@ from fluent.syntax import FluentParser, ast
 
 from kpi.text import Html
 
-__all__ = ["Html", "Translator", "get_translator", "message_keys", "pick_language"]
+__all__ = ["Html", "Translator", "get_translator", "load_catalogues", "message_keys",
+           "pick_language"]
 
 LOCALES_DIR = Path(__file__).parent / "locales"
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("ru", "en")
@@ -88,6 +89,12 @@ class Translator:
         parts.append((text, None))
         return tuple(parts)
 
+    def warm(self, keys: set[str]) -> None:
+        """Prepare these messages now (at start-up) rather than on their first use."""
+        for key in keys:
+            if key not in self._templates:
+                self._templates[key] = self._template(key)
+
     def has(self, key: str) -> bool:
         return self._bundle.has_message(key)
 
@@ -144,6 +151,13 @@ def get_translator(lang: str) -> Translator:
     for path in _resources(lang):
         bundle.add_resource(FluentResource(path.read_text(encoding="utf-8")))
     return Translator(lang, bundle)
+
+
+def load_catalogues() -> None:
+    """Parse every language's catalogue now: the first user of a language would otherwise wait
+    for it (a few hundred milliseconds), and at start-up it ends up in the frozen heap."""
+    for lang in SUPPORTED_LANGUAGES:
+        get_translator(lang).warm(message_keys(lang))
 
 
 def message_keys(lang: str) -> set[str]:

@@ -14,6 +14,7 @@ from bot.i18n import (
     _prepare,
     _resources,
     get_translator,
+    load_catalogues,
     message_keys,
 )
 
@@ -63,3 +64,11 @@ def test_numbers_html_and_missing_arguments_go_through_fluent() -> None:
         "en", "entry-line", metric="Reach", value=12)
     assert translator("entry-line", metric="Reach") == fluent("en", "entry-line",
                                                              metric="Reach")
+
+
+def test_catalogues_are_loaded_and_prepared_at_start_up() -> None:
+    load_catalogues()  # what bot.heap.settle_heap does before the freeze
+    for lang in SUPPORTED_LANGUAGES:
+        prepared = get_translator(lang)._templates
+        assert message_keys(lang) <= prepared.keys()
+        assert prepared["entry-line"] is not None
