@@ -5,8 +5,9 @@
 DB is a SQLite file or a postgresql:// URL (the `handling-pg` group).
 
 `echo` is a bare aiogram bot: only aiogram is imported, `Dispatcher.start_polling`, one
-handler that echoes the text. `bot` is smm-kpi-bot as `bot.app.run` serves it: every router
-and middleware, SQLite storage and FSM, our `Poller`, the heap settled before polling. Each
+handler that echoes the text, on asyncio's own loop. `bot` is smm-kpi-bot as `bot.app.run`
+serves it, on uvloop as `smm-kpi-bot run` runs it (bot.eventloop): every router and
+middleware, SQLite storage and FSM, our `Poller`, the heap settled before polling. Each
 times every update in an outermost update middleware and, after EXPECTED updates, prints one
 JSON line: per-update latencies, first entry and last exit (perf_counter) and the process's
 CPU seconds between them.
@@ -123,4 +124,9 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    if sys.argv[1] == "bot":  # as `smm-kpi-bot run` runs it
+        from bot.eventloop import run_async
+
+        run_async(main())
+    else:  # the bare aiogram bot on asyncio's own loop, as aiogram's examples run it
+        asyncio.run(main())

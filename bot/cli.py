@@ -70,10 +70,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             setup_logging(settings.log_level, token)
             dump_stacks_on_sigusr1()
             from bot.app import run
+            from bot.eventloop import run_async
             from webapp.server import add_routes
 
             # The Mini App (README "Dashboard (Mini App)") mounts on the bot's aiohttp server.
-            asyncio.run(run(settings, extra_routes=[add_routes] if settings.webapp_url else []))
+            run_async(run(settings, extra_routes=[add_routes] if settings.webapp_url else []))
         elif command == "migrate":
             setup_logging(settings.log_level)
             asyncio.run(_migrate(settings.database_url))

@@ -3,6 +3,7 @@ middleware and service injected."""
 
 from __future__ import annotations
 
+import orjson
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -24,9 +25,16 @@ from storage.base import Storage
 
 
 def create_bot(token: str, api_url: str) -> Bot:
-    session = AiohttpSession(api=TelegramAPIServer.from_base(api_url))
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api_url),
+                             json_loads=orjson.loads, json_dumps=json_text)
     session.middleware(RetryRequests())
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+
+
+def json_text(value: object) -> str:
+    """orjson for the Bot API's JSON (every update and answer is parsed, every reply markup
+    written): several times faster than the standard library, the same JSON."""
+    return orjson.dumps(value).decode()
 
 
 def create_dispatcher(settings: Settings, storage: Storage, fsm_storage: BaseStorage,

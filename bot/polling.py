@@ -23,7 +23,9 @@ Telegram learns the offset only with the next getUpdates, so a crash can also br
 updates that were already handled. With a `journal` (the storage), every finished update is
 remembered durably until Telegram confirmed it, and such updates are skipped after a restart:
 a handler that is not idempotent by itself (/new, an invite, a setting) runs once per update,
-unless the process dies in the instant between its end and that note.
+unless the process dies in the instant between its end and that note. The note is written
+behind the handler, not awaited by it: the offset does not wait for its commit (a confirmed
+update never comes again, so a note that lands after the confirmation changes nothing).
 
 Network and API errors are retried with aiogram's backoff. `stop()` (the signal handlers in
 `bot.app` call it) ends `run()` at once, without taking further updates; the caller lets the
@@ -90,6 +92,7 @@ class Poller:
         self._pruned_at = -JOURNAL_PRUNE_INTERVAL  # monotonic time of the last journal pruning
         self.data = data  # extra keyword data for handlers, as start_polling's **kwargs
         self._tasks: dict[int, asyncio.Task[None]] = {}  # update_id -> its running handler
+        self._notes: set[asyncio.Task[None]] = set()  # journal notes being written
         self._started: dict[int, float] = {}  # update_id -> when its handler started
         self._unfinished: set[int] = set()  # cancelled before the end: must come again
         self._finished: set[int] = set()  # done, but a lower update is still pending
@@ -106,7 +109,8 @@ class Poller:
         return min(pending) if pending else self._next
 
     def running(self) -> list[asyncio.Task[None]]:
-        return [task for task in self._tasks.values() if not task.done()]
+        """Handlers still running, and journal notes not yet written (a stop waits for both)."""
+        return [task for task in [*self._tasks.values(), *self._notes] if not task.done()]
 
     def stop(self) -> None:
         """Take no more updates; `run()` returns soon. Safe to call more than once."""
@@ -216,10 +220,21 @@ class Poller:
         except Exception:
             log.exception("update %d: handling failed", update.update_id)
         if self.journal is not None:
-            try:
-                await self.journal.mark_update_handled(update.update_id)
-            except Exception:  # then a crash could bring it back: the old at-least-once
-                log.exception("update %d: could not note it as handled", update.update_id)
+            # Not awaited here: the update counts as handled (and the offset may pass it) at
+            # once. If Telegram hears of the offset before the note is written, the update is
+            # confirmed and never comes again; if the process dies before both, it comes again
+            # and runs again, as it would if the note were awaited. Waiting for the note's
+            # commit only held later updates back.
+            note = asyncio.create_task(self._note_handled(update.update_id))
+            self._notes.add(note)
+            note.add_done_callback(self._notes.discard)
+
+    async def _note_handled(self, update_id: int) -> None:
+        assert self.journal is not None
+        try:
+            await self.journal.mark_update_handled(update_id)
+        except Exception:  # then a crash could bring it back: the old at-least-once
+            log.exception("update %d: could not note it as handled", update_id)
 
     def _finish(self, update_id: int, task: asyncio.Task[None]) -> None:
         self._tasks.pop(update_id, None)

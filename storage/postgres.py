@@ -100,6 +100,34 @@ def _count(status: str) -> int:
     return int(status.rsplit(" ", 1)[-1]) if status and status[-1].isdigit() else 0
 
 
+# save_batch's values in two round trips, however many there are (not three each): the
+# values they replace, locked, then the entries and the current values.
+_LOCK_PREVIOUS = """
+SELECT w.week_start, w.metric, w.network, w.campaign, w.value FROM weekly_values w
+JOIN unnest($2::date[], $3::text[], $4::text[], $5::text[])
+     AS i (week_start, metric, network, campaign) USING (week_start, metric, network, campaign)
+WHERE w.project_id = $1 FOR UPDATE OF w
+"""
+_WRITE_VALUES = """
+WITH input AS (
+    SELECT * FROM unnest($3::date[], $4::text[], $5::text[], $6::text[], $7::float8[],
+                         $8::bool[], $9::float8[])
+           AS i (week_start, metric, network, campaign, value, approximate, previous)
+), logged AS (
+    INSERT INTO entries (batch_id, project_id, week_start, metric, network, campaign, value,
+                         previous_value, approximate)
+    SELECT $2, $1, week_start, metric, network, campaign, value, previous, approximate
+    FROM input
+)
+INSERT INTO weekly_values (project_id, week_start, metric, network, campaign, value,
+                           approximate, batch_id)
+SELECT $1, week_start, metric, network, campaign, value, approximate, $2 FROM input
+ON CONFLICT (project_id, week_start, metric, network, campaign)
+DO UPDATE SET value = excluded.value, approximate = excluded.approximate,
+              batch_id = excluded.batch_id
+"""
+
+
 class PostgresStorage(PostgresExperimentsMixin, PostgresPostsMixin, Storage):
     def __init__(self, dsn: str, *, pool_size: int = POOL_SIZE) -> None:
         self.dsn = dsn
@@ -440,27 +468,19 @@ class PostgresStorage(PostgresExperimentsMixin, PostgresPostsMixin, Storage):
                     project_id, update_id)
                 return SavedBatch(batch_id=existing, duplicate=True,
                                   weeks=await _week_values(conn, project_id, read_weeks))
-            replaced: dict[tuple, float | None] = {}
-            for value in latest.values():
-                key = (project_id, value.week_start, value.metric, value.network,
-                       value.campaign)
-                previous = await conn.fetchval(
-                    "SELECT value FROM weekly_values WHERE project_id = $1 AND week_start = $2 "
-                    "AND metric = $3 AND network = $4 AND campaign = $5 FOR UPDATE", *key)
-                await conn.execute(
-                    "INSERT INTO entries (batch_id, project_id, week_start, metric, network, "
-                    "campaign, value, previous_value, approximate) "
-                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                    batch_id, *key, float(value.value), previous, bool(value.approximate))
-                await conn.execute(
-                    "INSERT INTO weekly_values (project_id, week_start, metric, network, "
-                    "campaign, value, approximate, batch_id) "
-                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
-                    "ON CONFLICT (project_id, week_start, metric, network, campaign) "
-                    "DO UPDATE SET value = excluded.value, approximate = excluded.approximate, "
-                    "batch_id = excluded.batch_id",
-                    *key, float(value.value), bool(value.approximate), batch_id)
-                replaced[value.key] = previous
+            items = list(latest.values())
+            weeks, metrics = [v.week_start for v in items], [v.metric for v in items]
+            networks, campaigns = [v.network for v in items], [v.campaign for v in items]
+            rows = await conn.fetch(_LOCK_PREVIOUS, project_id, weeks, metrics, networks,
+                                    campaigns)
+            previous = {(r[0], r[1], r[2], r[3]): r[4] for r in rows}
+            replaced: dict[tuple, float | None] = {
+                v.key: previous.get((v.week_start, v.metric, v.network, v.campaign))
+                for v in items}
+            await conn.execute(
+                _WRITE_VALUES, project_id, batch_id, weeks, metrics, networks, campaigns,
+                [float(v.value) for v in items], [bool(v.approximate) for v in items],
+                [replaced[v.key] for v in items])
             now = _now()
             for network in dict.fromkeys(v.network for v in latest.values() if v.network):
                 await conn.execute(
