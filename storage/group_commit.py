@@ -3,10 +3,10 @@ together, in one transaction and one hop to the connection's thread.
 
 Under a burst (a Monday morning, hundreds of people typing their numbers) this replaces a
 transaction and two thread switches per write with one per group; a write that arrives on an
-idle connection goes alone, at once, so nothing waits for a batch to fill. Each write runs in
-its own savepoint: one that raises is rolled back alone and gets its exception, the others
-commit. Every caller learns its result only after COMMIT returned — a reply that says "saved"
-is never sent for a number that is not in the database yet.
+idle connection goes alone, at once, so nothing waits for a batch to fill. A write that
+raises is rolled back alone and gets its exception, the others commit (`apply_together`).
+Every caller learns its result only after COMMIT returned — a reply that says "saved" is never
+sent for a number that is not in the database yet.
 """
 
 from __future__ import annotations
@@ -21,23 +21,37 @@ Outcome = tuple[bool, Any]  # (True, result) or (False, the exception it raised)
 
 
 def apply_together(conn: sqlite3.Connection, writes: list[Write]) -> list[Outcome]:
-    """On the connection's thread: every write in its own savepoint of one transaction."""
-    outcomes: list[Outcome] = []
+    """On the connection's thread: the writes in one transaction. Writes almost never fail, so
+    they first run side by side; if one raises, that attempt is rolled back and the group runs
+    again with every write in its own savepoint, so only the failing one is undone (the writes
+    are plain functions of the connection and their arguments: running one again after a
+    rollback does the same)."""
     conn.execute("BEGIN IMMEDIATE")
     try:
-        for fn, args in writes:
-            conn.execute("SAVEPOINT one_write")
-            try:
-                outcomes.append((True, fn(conn, *args)))
-            except Exception as exc:  # this write's own failure: undo it, keep the others
-                conn.execute("ROLLBACK TO one_write")
-                outcomes.append((False, exc))
-            conn.execute("RELEASE one_write")
+        try:
+            outcomes: list[Outcome] = [(True, fn(conn, *args)) for fn, args in writes]
+        except Exception:
+            conn.execute("ROLLBACK")
+            conn.execute("BEGIN IMMEDIATE")
+            outcomes = _each_in_a_savepoint(conn, writes)
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
+    return outcomes
+
+
+def _each_in_a_savepoint(conn: sqlite3.Connection, writes: list[Write]) -> list[Outcome]:
+    outcomes: list[Outcome] = []
+    for fn, args in writes:
+        conn.execute("SAVEPOINT one_write")
+        try:
+            outcomes.append((True, fn(conn, *args)))
+        except Exception as exc:  # this write's own failure: undo it, keep the others
+            conn.execute("ROLLBACK TO one_write")
+            outcomes.append((False, exc))
+        conn.execute("RELEASE one_write")
     return outcomes
 
 

@@ -276,40 +276,45 @@ def _due_rows(conn: sqlite3.Connection, schedules: list[tuple[str, int, str, str
 def _save_batch(conn: sqlite3.Connection, project_id: int, user_id: int, source: str,
                 values: list[NewValue], update_id: int | None, now: str,
                 read_weeks: tuple[date, ...]) -> SavedBatch:
-    if update_id is not None:
+    cursor = conn.execute(
+        "INSERT INTO batches (project_id, user_id, source, created_at, update_id) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (project_id, update_id) DO NOTHING",
+        (project_id, user_id, source, now, update_id))
+    if cursor.rowcount == 0:  # this update's batch is saved already
         row = conn.execute("SELECT id FROM batches WHERE project_id = ? AND update_id = ?",
                            (project_id, update_id)).fetchone()
-        if row:
-            return SavedBatch(batch_id=row[0], duplicate=True,
-                              weeks=_week_values(conn, project_id, read_weeks))
-    batch_id = conn.execute(
-        "INSERT INTO batches (project_id, user_id, source, created_at, update_id) "
-        "VALUES (?, ?, ?, ?, ?)", (project_id, user_id, source, now, update_id)).lastrowid
+        return SavedBatch(batch_id=row[0], duplicate=True,
+                          weeks=_week_values(conn, project_id, read_weeks))
+    batch_id = cursor.lastrowid
     assert batch_id is not None
+    # One read of the weeks written and the weeks asked for: the values replaced, and (with
+    # the new ones applied) the totals read back.
+    weeks = tuple(sorted({v.week_start for v in values} | set(read_weeks)))
+    stored = {(r[0], r[1], r[4], r[5]): r for r in _week_rows(conn, project_id, weeks)}
     replaced: dict[tuple, float | None] = {}
+    entries, current = [], []
     for value in values:
         week_text = value.week_start.isoformat()
-        segment = (value.network, value.campaign)
-        row = conn.execute(
-            "SELECT value FROM weekly_values WHERE project_id = ? AND week_start = ? "
-            f"AND metric = ? {_SEGMENT}", (project_id, week_text, value.metric, *segment)
-        ).fetchone()
-        previous = row[0] if row else None
-        conn.execute(
-            "INSERT INTO entries (batch_id, project_id, week_start, metric, value, "
-            "previous_value, approximate, network, campaign) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (batch_id, project_id, week_text, value.metric, float(value.value), previous,
-             int(value.approximate), *segment))
-        conn.execute(
-            "INSERT INTO weekly_values (project_id, week_start, metric, network, campaign, "
-            "value, approximate, batch_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (project_id, week_start, metric, network, campaign) "
-            "DO UPDATE SET value = excluded.value, approximate = excluded.approximate, "
-            "batch_id = excluded.batch_id",
-            (project_id, week_text, value.metric, *segment, float(value.value),
-             int(value.approximate), batch_id))
+        old = stored.get((week_text, value.metric, value.network, value.campaign))
+        previous = old[2] if old else None
+        entries.append((batch_id, project_id, week_text, value.metric, float(value.value),
+                        previous, int(value.approximate), value.network, value.campaign))
+        current.append((project_id, week_text, value.metric, value.network, value.campaign,
+                        float(value.value), int(value.approximate), batch_id))
+        stored[(week_text, value.metric, value.network, value.campaign)] = (
+            week_text, value.metric, float(value.value), int(value.approximate),
+            value.network, value.campaign)
         replaced[value.key] = previous
+    conn.executemany(
+        "INSERT INTO entries (batch_id, project_id, week_start, metric, value, "
+        "previous_value, approximate, network, campaign) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        entries)
+    conn.executemany(
+        "INSERT INTO weekly_values (project_id, week_start, metric, network, campaign, "
+        "value, approximate, batch_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (project_id, week_start, metric, network, campaign) "
+        "DO UPDATE SET value = excluded.value, approximate = excluded.approximate, "
+        "batch_id = excluded.batch_id", current)
     added = 0
     for network in dict.fromkeys(v.network for v in values if v.network):
         added += conn.execute(
@@ -319,8 +324,11 @@ def _save_batch(conn: sqlite3.Connection, project_id: int, user_id: int, source:
         added += conn.execute(
             "INSERT OR IGNORE INTO project_campaigns (project_id, name, created_at) "
             "VALUES (?, ?, ?)", (project_id, campaign, now)).rowcount
+    wanted = {week.isoformat() for week in read_weeks}
     return SavedBatch(batch_id=batch_id, replaced=replaced,
-                      weeks=_week_values(conn, project_id, read_weeks), new_segments=added > 0)
+                      weeks=_totals_by_week((r for r in stored.values() if r[0] in wanted),
+                                            read_weeks),
+                      new_segments=added > 0)
 
 
 def _save_collected(conn: sqlite3.Connection, project_id: int, values: dict[tuple, NewValue],
@@ -340,15 +348,25 @@ def _save_collected(conn: sqlite3.Connection, project_id: int, values: dict[tupl
 
 def _week_values(conn: sqlite3.Connection, project_id: int,
                  weeks: tuple[date, ...]) -> dict[date, dict[str, float]]:
+    return _totals_by_week(_week_rows(conn, project_id, weeks), weeks)
+
+
+def _week_rows(conn: sqlite3.Connection, project_id: int, weeks: Sequence[date]) -> list[Any]:
+    """(week_start, metric, value, approximate, network, campaign) of the weeks' values."""
+    if not weeks:
+        return []
+    return conn.execute(
+        "SELECT week_start, metric, value, approximate, network, campaign "
+        "FROM weekly_values WHERE project_id = ? "
+        f"AND week_start IN ({', '.join('?' * len(weeks))})",
+        (project_id, *(w.isoformat() for w in weeks))).fetchall()
+
+
+def _totals_by_week(rows: Iterable[Sequence[Any]],
+                    weeks: Sequence[date]) -> dict[date, dict[str, float]]:
     found: dict[date, dict[str, float]] = {week: {} for week in weeks}
-    if weeks:
-        rows = conn.execute(
-            "SELECT week_start, metric, value, approximate, network, campaign "
-            "FROM weekly_values WHERE project_id = ? "
-            f"AND week_start IN ({', '.join('?' * len(weeks))})",
-            (project_id, *(w.isoformat() for w in weeks))).fetchall()
-        for (week, metric), total in project_totals(_part(r) for r in rows).items():
-            found[week][metric] = total.value
+    for (week, metric), total in project_totals(_part(r) for r in rows).items():
+        found[week][metric] = total.value
     return found
 
 
