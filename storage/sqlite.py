@@ -563,12 +563,12 @@ class SqliteStorage(SqliteExperimentsMixin, SqlitePostsMixin, Storage):
         if hit and context and (display_name is None or display_name == context[0].display_name):
             return context
         async with self._lock:
-            user, membership, wrote = await self._run(_load_context, user_id, display_name,
-                                                      self._now())
-            if wrote:
-                self.generation += 1
-            else:
-                self._contexts.put(user_id, (user, membership), generation)
+            user, membership, _wrote = await self._run(_load_context, user_id, display_name,
+                                                       self._now())
+            # Whether or not it wrote (a new user, a new display name), what it read is this
+            # user's state now. That write changes no other cached read, so it bumps nothing:
+            # one new user used to make every cached context and KPI list stale.
+            self._contexts.put(user_id, (user, membership), generation)
         return user, membership
 
     async def set_user_language(self, user_id: int, language: str | None) -> None:

@@ -146,3 +146,16 @@ async def test_formula_kpis_follow_changes(storage: SqliteStorage) -> None:
     assert [k.formula for k in await storage.get_formula_kpis(project_id)] == ["leads / reach"]
     assert await storage.delete_formula_kpi(project_id, "Lead share")
     assert await storage.get_formula_kpis(project_id) == []
+
+
+async def test_a_new_user_or_name_leaves_the_other_cached_reads_warm(
+        storage: SqliteStorage) -> None:
+    project_id = await make_project(storage)
+    await storage.get_kpis(project_id)
+    generation = storage.generation
+    user, membership = await storage.load_context(OTHER, "New Person")
+    assert user.display_name == "New Person" and membership is None
+    user, _ = await storage.load_context(OTHER, "Renamed Person")
+    assert storage.generation == generation  # KPIs and other contexts stay cached
+    assert (await storage.load_context(OTHER))[0].display_name == "Renamed Person"
+    assert (await storage.get_user(OTHER)).display_name == "Renamed Person"
