@@ -224,33 +224,35 @@ def _transact(conn: sqlite3.Connection, fn: Callable[..., T], *args: Any) -> T:
     return result
 
 
-def _ensure_user(conn: sqlite3.Connection, user_id: int, display_name: str | None,
-                 now: str) -> tuple[User, bool]:
-    """The user, created or renamed as needed; True when that wrote."""
+def _read_context(conn: sqlite3.Connection, user_id: int,
+                  display_name: str | None) -> tuple[User, Membership | None] | None:
+    """The user and their active membership; None when the user is new or renamed (then
+    `_write_context` runs instead)."""
     row = conn.execute(f"SELECT {_USER_COLUMNS} FROM users WHERE id = ?", (user_id,)).fetchone()
-    if row is not None and (display_name is None or display_name == row[3]):
-        return User(*row), False
-
-    def upsert(conn: sqlite3.Connection) -> Any:
-        conn.execute("INSERT OR IGNORE INTO users (id, created_at) VALUES (?, ?)", (user_id, now))
-        if display_name is not None:
-            conn.execute("UPDATE users SET display_name = ? WHERE id = ?",
-                         (display_name, user_id))
-        return conn.execute(f"SELECT {_USER_COLUMNS} FROM users WHERE id = ?",
-                            (user_id,)).fetchone()
-
-    return User(*_transact(conn, upsert)), True
+    if row is None or (display_name is not None and display_name != row[3]):
+        return None
+    user = User(*row)
+    return user, _active_membership(conn, user)
 
 
-def _load_context(conn: sqlite3.Connection, user_id: int, display_name: str | None,
-                  now: str) -> tuple[User, Membership | None, bool]:
-    user, wrote = _ensure_user(conn, user_id, display_name, now)
+def _write_context(conn: sqlite3.Connection, user_id: int, display_name: str | None,
+                   now: str) -> tuple[User, Membership | None]:
+    """Inside a write transaction: create or rename the user, then read as `_read_context`."""
+    conn.execute("INSERT OR IGNORE INTO users (id, created_at) VALUES (?, ?)", (user_id, now))
+    if display_name is not None:
+        conn.execute("UPDATE users SET display_name = ? WHERE id = ?", (display_name, user_id))
+    user = User(*conn.execute(f"SELECT {_USER_COLUMNS} FROM users WHERE id = ?",
+                              (user_id,)).fetchone())
+    return user, _active_membership(conn, user)
+
+
+def _active_membership(conn: sqlite3.Connection, user: User) -> Membership | None:
     if user.active_project_id is None:
-        return user, None, wrote
+        return None
     row = conn.execute(
         f"SELECT {_PROJECT_COLUMNS}, m.role FROM members m JOIN projects p ON p.id = m.project_id "
-        "WHERE m.user_id = ? AND m.project_id = ?", (user_id, user.active_project_id)).fetchone()
-    return user, (Membership(_project(row), Role(row[_PROJECT_WIDTH])) if row else None), wrote
+        "WHERE m.user_id = ? AND m.project_id = ?", (user.id, user.active_project_id)).fetchone()
+    return Membership(_project(row), Role(row[_PROJECT_WIDTH])) if row else None
 
 
 _ON_SCHEDULE = ("p.schedule_enabled = 1 AND p.delivery_paused = 0 AND p.timezone = ? "
@@ -563,13 +565,15 @@ class SqliteStorage(SqliteExperimentsMixin, SqlitePostsMixin, Storage):
         if hit and context and (display_name is None or display_name == context[0].display_name):
             return context
         async with self._lock:
-            user, membership, _wrote = await self._run(_load_context, user_id, display_name,
-                                                       self._now())
-            # Whether or not it wrote (a new user, a new display name), what it read is this
-            # user's state now. That write changes no other cached read, so it bumps nothing:
-            # one new user used to make every cached context and KPI list stale.
-            self._contexts.put(user_id, (user, membership), generation)
-        return user, membership
+            context = await self._run(_read_context, user_id, display_name)
+        if context is None:  # a new user or name: a write, with the others of the moment
+            context = await self.in_transaction(_write_context, user_id, display_name,
+                                                self._now())
+        # What it read is this user's state now. A user's own row changes no other cached
+        # read, so the write bumps nothing: one new user used to make every cached context
+        # and KPI list stale.
+        self._contexts.put(user_id, context, generation)
+        return context
 
     async def set_user_language(self, user_id: int, language: str | None) -> None:
         await self._write(
