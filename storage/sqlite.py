@@ -50,7 +50,7 @@ from storage.models import (
     User,
     WeeklyValue,
 )
-from storage.sqlite_experiments import SqliteExperimentsMixin
+from storage.sqlite_experiments import SqliteExperimentsMixin, formula_kpis_of
 from storage.sqlite_posts import SqlitePostsMixin
 from storage.url import is_memory
 
@@ -253,6 +253,46 @@ def _active_membership(conn: sqlite3.Connection, user: User) -> Membership | Non
         f"SELECT {_PROJECT_COLUMNS}, m.role FROM members m JOIN projects p ON p.id = m.project_id "
         "WHERE m.user_id = ? AND m.project_id = ?", (user.id, user.active_project_id)).fetchone()
     return Membership(_project(row), Role(row[_PROJECT_WIDTH])) if row else None
+
+
+def _kpis_of(conn: sqlite3.Connection, project_id: int) -> list[ProjectKpi]:
+    rows = conn.execute(
+        "SELECT metric, target, custom, direction, position FROM project_kpis "
+        "WHERE project_id = ? ORDER BY position, metric", (project_id,)).fetchall()
+    return [ProjectKpi(r[0], r[1], bool(r[2]), r[3], r[4]) for r in rows]
+
+
+def _networks_of(conn: sqlite3.Connection, project_id: int) -> list[str]:
+    rows = conn.execute(
+        "SELECT name FROM project_networks WHERE project_id = ? ORDER BY created_at, name",
+        (project_id,)).fetchall()
+    return [r[0] for r in rows]
+
+
+# What an update about a project reads next, fetched with its context in the same hop.
+ProjectReads = tuple[list[ProjectKpi], list[str], list[FormulaKpi]]
+Context = tuple[User, Membership | None]
+ContextReads = tuple[Context, ProjectReads | None]
+
+
+def _with_project_reads(context: Context, conn: sqlite3.Connection) -> ContextReads:
+    membership = context[1]
+    if membership is None:
+        return context, None
+    project_id = membership.project.id
+    return context, (_kpis_of(conn, project_id), _networks_of(conn, project_id),
+                     formula_kpis_of(conn, project_id))
+
+
+def _read_context_and_project(conn: sqlite3.Connection, user_id: int,
+                              display_name: str | None) -> ContextReads | None:
+    context = _read_context(conn, user_id, display_name)
+    return None if context is None else _with_project_reads(context, conn)
+
+
+def _write_context_and_project(conn: sqlite3.Connection, user_id: int,
+                               display_name: str | None, now: str) -> ContextReads:
+    return _with_project_reads(_write_context(conn, user_id, display_name, now), conn)
 
 
 _ON_SCHEDULE = ("p.schedule_enabled = 1 AND p.delivery_paused = 0 AND p.timezone = ? "
@@ -492,6 +532,11 @@ class SqliteStorage(SqliteExperimentsMixin, SqlitePostsMixin, Storage):
         async with self._lock:
             return await self._run(_fetch_one, sql, params)
 
+    async def read(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(sqlite3_connection, *args)`, a read, on the connection's thread in one hop."""
+        async with self._lock:
+            return await self._run(fn, *args)
+
     async def query_all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         async with self._lock:
             return await self._run(_fetch_all, sql, params)
@@ -564,15 +609,21 @@ class SqliteStorage(SqliteExperimentsMixin, SqlitePostsMixin, Storage):
         hit, context = self._contexts.get(user_id, generation)
         if hit and context and (display_name is None or display_name == context[0].display_name):
             return context
-        async with self._lock:
-            context = await self._run(_read_context, user_id, display_name)
-        if context is None:  # a new user or name: a write, with the others of the moment
-            context = await self.in_transaction(_write_context, user_id, display_name,
-                                                self._now())
+        found = await self.read(_read_context_and_project, user_id, display_name)
+        if found is None:  # a new user or name: a write, with the others of the moment
+            found = await self.in_transaction(_write_context_and_project, user_id,
+                                              display_name, self._now())
+        context, project_reads = found
         # What it read is this user's state now. A user's own row changes no other cached
         # read, so the write bumps nothing: one new user used to make every cached context
         # and KPI list stale.
         self._contexts.put(user_id, context, generation)
+        if project_reads is not None and context[1] is not None:
+            project_id = context[1].project.id
+            kpis, networks, formulas = project_reads
+            self._kpis.put(project_id, kpis, generation)
+            self._networks.put(project_id, networks, generation)
+            self._formulas.put(project_id, formulas, generation)
         return context
 
     async def set_user_language(self, user_id: int, language: str | None) -> None:
@@ -736,10 +787,7 @@ class SqliteStorage(SqliteExperimentsMixin, SqlitePostsMixin, Storage):
         return await self.cached(self._kpis, project_id, self._load_kpis)
 
     async def _load_kpis(self, project_id: int) -> list[ProjectKpi]:
-        rows = await self.query_all(
-            "SELECT metric, target, custom, direction, position FROM project_kpis "
-            "WHERE project_id = ? ORDER BY position, metric", (project_id,))
-        return [ProjectKpi(r[0], r[1], bool(r[2]), r[3], r[4]) for r in rows]
+        return await self.read(_kpis_of, project_id)
 
     @staticmethod
     async def _insert_kpis(db: aiosqlite.Connection, project_id: int,
@@ -964,10 +1012,7 @@ class SqliteStorage(SqliteExperimentsMixin, SqlitePostsMixin, Storage):
         return await self.cached(self._networks, project_id, self._load_networks)
 
     async def _load_networks(self, project_id: int) -> list[str]:
-        rows = await self.query_all(
-            "SELECT name FROM project_networks WHERE project_id = ? ORDER BY created_at, name",
-            (project_id,))
-        return [r[0] for r in rows]
+        return await self.read(_networks_of, project_id)
 
     async def get_campaigns(self, project_id: int) -> list[Campaign]:
         rows = await self.query_all(

@@ -52,14 +52,22 @@ def _save_formula(conn: sqlite3.Connection, project_id: int, kpi: FormulaKpi, no
         (project_id, kpi.name, kpi.formula, kpi.direction, kpi.unit, now, project_id))
 
 
+def formula_kpis_of(conn: sqlite3.Connection, project_id: int) -> list[FormulaKpi]:
+    rows = conn.execute(
+        "SELECT name, formula, direction, unit, position FROM formula_kpis "
+        "WHERE project_id = ? ORDER BY position, name", (project_id,)).fetchall()
+    return [FormulaKpi(*r) for r in rows]
+
+
 class SqliteExperimentsMixin:
-    """Needs SqliteStorage's `in_transaction`, `query_all`, `_write`, `cached`, `generation`
-    and `_formulas`."""
+    """Needs SqliteStorage's `in_transaction`, `query_all`, `_write`, `cached`, `read`,
+    `generation` and `_formulas`."""
 
     in_transaction: Any
     query_all: Any
     _write: Any
     cached: Any
+    read: Any
     generation: int
     _formulas: Any
 
@@ -125,10 +133,7 @@ class SqliteExperimentsMixin:
         return await self.cached(self._formulas, project_id, self._load_formula_kpis)
 
     async def _load_formula_kpis(self, project_id: int) -> list[FormulaKpi]:
-        rows = await self.query_all(
-            "SELECT name, formula, direction, unit, position FROM formula_kpis "
-            "WHERE project_id = ? ORDER BY position, name", (project_id,))
-        return [FormulaKpi(*r) for r in rows]
+        return await self.read(formula_kpis_of, project_id)
 
     async def delete_formula_kpi(self, project_id: int, name: str) -> bool:
         return bool(await self._write(

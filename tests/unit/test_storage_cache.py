@@ -159,3 +159,20 @@ async def test_a_new_user_or_name_leaves_the_other_cached_reads_warm(
     assert storage.generation == generation  # KPIs and other contexts stay cached
     assert (await storage.load_context(OTHER))[0].display_name == "Renamed Person"
     assert (await storage.get_user(OTHER)).display_name == "Renamed Person"
+
+
+async def test_a_context_read_brings_its_project_reads_along(
+        storage: SqliteStorage, monkeypatch: pytest.MonkeyPatch) -> None:
+    project_id = await make_project(storage)
+    await storage.save_formula_kpi(project_id, FormulaKpi("Share", "leads / reach"))
+    _user, membership = await storage.load_context(OWNER)
+    assert membership is not None and membership.project.id == project_id
+
+    async def no_query(project_id: int) -> list:
+        raise AssertionError("read again: the context read should have brought it")
+
+    for loader in ("_load_kpis", "_load_networks", "_load_formula_kpis"):
+        monkeypatch.setattr(storage, loader, no_query)
+    assert [k.metric for k in await storage.get_kpis(project_id)] == ["reach", "leads"]
+    assert await storage.get_networks(project_id) == []
+    assert [k.name for k in await storage.get_formula_kpis(project_id)] == ["Share"]
