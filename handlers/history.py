@@ -44,10 +44,7 @@ async def history(message: Message, command: CommandObject, t: Translator, stora
     # `/history vk [metric]`: one network's own numbers (a metric's name keeps its meaning).
     network, typed = None, ""
     if args and catalogue.resolve(args, custom) is None:
-        network, rest = network_argument(args, await storage.get_networks(project.id))
-        if network:
-            typed = " ".join(args.split()[:len(args.split()) - len(rest.split())])
-        args = rest
+        network, typed, args = network_argument(args, await storage.get_networks(project.id))
     segment = (network, "") if network else None
     table = await weekly_table(storage, project.id, segment=segment)
     if args:
@@ -96,9 +93,9 @@ async def history(message: Message, command: CommandObject, t: Translator, stora
     await message.answer(text)
 
 
-def network_argument(args: str, networks: list[str]) -> tuple[str | None, str]:
-    """(network, the rest) when `args` starts with a network's alias or one of the project's
-    own networks (`vk reach`, `дзен`); (None, args) otherwise."""
+def network_argument(args: str, networks: list[str]) -> tuple[str | None, str, str]:
+    """(network, its words as typed, the rest) when `args` starts with a network's alias or one
+    of the project's own networks (`vk reach`, `дзен`); (None, "", args) otherwise."""
     words = args.split()
     own = {breakdown.fold(n): n for n in networks}
     for size in (2, 1):
@@ -107,8 +104,8 @@ def network_argument(args: str, networks: list[str]) -> tuple[str | None, str]:
             continue
         found = breakdown.builtin_network(head) or own.get(breakdown.fold(head))
         if found:
-            return found, " ".join(words[size:])
-    return None, args
+            return found, head, " ".join(words[size:])
+    return None, "", args
 
 
 def fit_table(t: Translator, name: str | Html, rows: list[WeekRow], metrics: list[str]
