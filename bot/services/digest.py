@@ -55,6 +55,7 @@ class DigestInput:
     # The shown count and money KPIs' values by network (metric → network → week → value):
     # their panels stack the total by network. Rates are never here.
     networks: dict[str, NetworkWeeks] = field(default_factory=dict)
+    formulas: tuple[str, ...] = ()  # the names of the project's formula KPIs among the series
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,9 +81,9 @@ async def load_digest_input(storage: Storage, project: Project, *, lang: str | N
     shown = list(data.series)[: data.kpi_count]
     summary = await load_breakdown(storage, project.id, shown, table,
                                    this_week - timedelta(weeks=1), translator)
-    formulas = {f.name for f in await storage.get_formula_kpis(project.id)}
     networks = await network_weeks(
-        storage, project.id, [k for k in shown if stackable(k, data.series[k].unit, formulas)],
+        storage, project.id,
+        [k for k in shown if stackable(k, data.series[k].unit, data.formulas)],
         since=first, until=this_week - timedelta(weeks=1))
     return replace(data,
                    networks=networks,
@@ -130,6 +131,7 @@ async def _load_series(storage: Storage, project: Project, *, lang: str | None,
                   for t in await storage.get_thresholds(project.id)}
     data = DigestInput(project.name, lang or project.language, this_week, series, thresholds,
                        kpi_count=min(len(kpis) + len(formulas), MAX_PANELS),
+                       formulas=tuple(formulas),
                        acks=await storage.get_alert_acks(project.id))
     return data, table
 
