@@ -337,15 +337,15 @@ def _save_batch(conn: sqlite3.Connection, project_id: int, user_id: int, source:
     entries, current = [], []
     for value in values:
         week_text = value.week_start.isoformat()
-        old = stored.get((week_text, value.metric, value.network, value.campaign))
+        key = (week_text, value.metric, value.network, value.campaign)
+        number, approximate = float(value.value), int(value.approximate)
+        old = stored.get(key)
         previous = old[2] if old else None
-        entries.append((batch_id, project_id, week_text, value.metric, float(value.value),
-                        previous, int(value.approximate), value.network, value.campaign))
-        current.append((project_id, week_text, value.metric, value.network, value.campaign,
-                        float(value.value), int(value.approximate), batch_id))
-        stored[(week_text, value.metric, value.network, value.campaign)] = (
-            week_text, value.metric, float(value.value), int(value.approximate),
-            value.network, value.campaign)
+        entries.append((batch_id, project_id, week_text, value.metric, number, previous,
+                        approximate, value.network, value.campaign))
+        current.append((project_id, *key, number, approximate, batch_id))
+        stored[key] = (week_text, value.metric, number, approximate, value.network,
+                       value.campaign)
         replaced[value.key] = previous
     conn.executemany(
         "INSERT INTO entries (batch_id, project_id, week_start, metric, value, "
