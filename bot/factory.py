@@ -6,7 +6,6 @@ from __future__ import annotations
 import orjson
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
@@ -17,6 +16,7 @@ from bot.callback_answers import CallbackAnswers
 from bot.config import Settings
 from bot.middlewares import ContextMiddleware
 from bot.retry import RetryRequests
+from bot.session import JsonBodySession
 from bot.throttle_budget import LocalBudget, UserBudget
 from bot.throttling import ThrottlingMiddleware
 from bot.webhook import UpdateOnce
@@ -25,8 +25,8 @@ from storage.base import Storage
 
 
 def create_bot(token: str, api_url: str) -> Bot:
-    session = AiohttpSession(api=TelegramAPIServer.from_base(api_url),
-                             json_loads=orjson.loads, json_dumps=json_text)
+    session = JsonBodySession(api=TelegramAPIServer.from_base(api_url),
+                               json_loads=orjson.loads, json_dumps=json_text)
     session.middleware(RetryRequests())
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 

@@ -122,7 +122,9 @@ _WORD_CORE = re.compile(r"[\w%$€₽](?:.*[\w%$€₽])?")
 def _fold(text: str) -> str:
     """Case-folded, `ё` → `е`, exotic spaces → plain; the same length as `text`, so offsets into
     it are offsets into the message."""
-    folded = "".join(c if len(f := c.casefold()) != 1 else f for c in text)
+    folded = text.casefold()
+    if len(folded) != len(text):  # some letter folds to several (ß → ss): keep it as it is
+        folded = "".join(c if len(f := c.casefold()) != 1 else f for c in text)
     return normalize_spaces(folded.replace("ё", "е"))
 
 

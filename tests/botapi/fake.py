@@ -396,6 +396,7 @@ class Call:
     description: str | None = None
     seq: int = 0
     message: FakeMessage | None = None  # snapshot of the sent/edited message
+    content_type: str | None = None  # of the request body: JSON, a form or multipart
 
     @property
     def chat_id(self) -> Any:
@@ -1021,6 +1022,7 @@ class TelegramFake:
         try:
             try:
                 (self.get_updates_calls if is_poll else self.calls).append(call)
+                call.content_type = request.content_type
                 call.params, call.files = await self._read_params(request)
                 if token != self.token:
                     raise ApiError(401, "Unauthorized")

@@ -404,3 +404,20 @@ def test_parse_entry_never_raises_on_number_soup(pieces: list[str]) -> None:
     entry = parse("".join(pieces))
     for value in entry.values:
         assert value.raw_name and value.raw_value
+
+
+@given(st.text(max_size=60))
+def test_fold_keeps_offsets_and_folds_every_letter_that_folds_to_one(text: str) -> None:
+    from kpi.numbers import normalize_spaces
+    from kpi.parser import _fold
+
+    folded = _fold(text)
+    assert len(folded) == len(text)  # offsets into the folded text are offsets into the message
+    one_by_one = "".join(f if len(f := c.casefold()) == 1 else c for c in text)
+    assert folded == normalize_spaces(one_by_one.replace("ё", "е"))
+
+
+def test_fold_leaves_a_letter_that_folds_to_several() -> None:
+    from kpi.parser import _fold
+
+    assert _fold("Straße ОХВАТ Ёлки") == "straße охват елки"
