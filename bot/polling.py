@@ -38,7 +38,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from typing import Any, Protocol, TypeVar
 
 from aiogram import Bot, Dispatcher
@@ -68,7 +68,7 @@ class RawGetUpdates(GetUpdates):
 class UpdateJournal(Protocol):
     """Durable note of handled updates (`storage.base.Storage` implements it)."""
 
-    async def mark_update_handled(self, update_id: int) -> None: ...
+    async def mark_updates_handled(self, update_ids: Sequence[int]) -> None: ...
 
     async def handled_updates(self) -> set[int]: ...
 
@@ -93,6 +93,7 @@ class Poller:
         self.data = data  # extra keyword data for handlers, as start_polling's **kwargs
         self._tasks: dict[int, asyncio.Task[None]] = {}  # update_id -> its running handler
         self._notes: set[asyncio.Task[None]] = set()  # journal notes being written
+        self._to_note: list[int] = []  # finished updates the next journal note will take
         self._started: dict[int, float] = {}  # update_id -> when its handler started
         self._unfinished: set[int] = set()  # cancelled before the end: must come again
         self._finished: set[int] = set()  # done, but a lower update is still pending
@@ -224,17 +225,21 @@ class Poller:
             # once. If Telegram hears of the offset before the note is written, the update is
             # confirmed and never comes again; if the process dies before both, it comes again
             # and runs again, as it would if the note were awaited. Waiting for the note's
-            # commit only held later updates back.
-            note = asyncio.create_task(self._note_handled(update.update_id))
-            self._notes.add(note)
-            note.add_done_callback(self._notes.discard)
+            # commit only held later updates back. The handlers that finish in one turn of
+            # the event loop share one note (one write, not one per update).
+            self._to_note.append(update.update_id)
+            if len(self._to_note) == 1:
+                note = asyncio.create_task(self._note_handled())
+                self._notes.add(note)
+                note.add_done_callback(self._notes.discard)
 
-    async def _note_handled(self, update_id: int) -> None:
+    async def _note_handled(self) -> None:
         assert self.journal is not None
+        update_ids, self._to_note = self._to_note, []
         try:
-            await self.journal.mark_update_handled(update_id)
-        except Exception:  # then a crash could bring it back: the old at-least-once
-            log.exception("update %d: could not note it as handled", update_id)
+            await self.journal.mark_updates_handled(update_ids)
+        except Exception:  # then a crash could bring them back: the old at-least-once
+            log.exception("updates %s: could not note them as handled", update_ids)
 
     def _finish(self, update_id: int, task: asyncio.Task[None]) -> None:
         self._tasks.pop(update_id, None)

@@ -280,9 +280,13 @@ class Storage(ABC):
         (project_id, week_start, send_started) of each released claim."""
 
     # --- the update journal (see bot.polling) ---------------------------------------------------
-    @abstractmethod
     async def mark_update_handled(self, update_id: int) -> None:
         """Remember that the handler of this update finished."""
+        await self.mark_updates_handled([update_id])
+
+    @abstractmethod
+    async def mark_updates_handled(self, update_ids: Sequence[int]) -> None:
+        """Remember that the handlers of these updates finished, in one write."""
 
     @abstractmethod
     async def handled_updates(self) -> set[int]:

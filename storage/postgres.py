@@ -798,10 +798,12 @@ class PostgresStorage(PostgresExperimentsMixin, PostgresPostsMixin, Storage):
             (boot, _now()))
         return sorted((r[0], r[1], r[2]) for r in rows)
 
-    async def mark_update_handled(self, update_id: int) -> None:
-        await self._write(
-            "INSERT INTO handled_updates (update_id, handled_at) VALUES ($1, $2) "
-            "ON CONFLICT (update_id) DO NOTHING", (update_id, _now()))
+    async def mark_updates_handled(self, update_ids: Sequence[int]) -> None:
+        if update_ids:
+            await self._write(
+                "INSERT INTO handled_updates (update_id, handled_at) "
+                "SELECT unnest($1::bigint[]), $2 ON CONFLICT (update_id) DO NOTHING",
+                (list(update_ids), _now()))
 
     async def handled_updates(self) -> set[int]:
         return {r[0] for r in await self.query_all("SELECT update_id FROM handled_updates")}

@@ -212,6 +212,10 @@ def _rowcount(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> int:
     return conn.execute(sql, params).rowcount
 
 
+def _execute_many(conn: sqlite3.Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    conn.executemany(sql, rows)
+
+
 def _transact(conn: sqlite3.Connection, fn: Callable[..., T], *args: Any) -> T:
     conn.execute("BEGIN IMMEDIATE")
     try:
@@ -1157,10 +1161,12 @@ class SqliteStorage(SqliteExperimentsMixin, SqlitePostsMixin, Storage):
             await db.execute(f"DELETE FROM digests WHERE {expired}", params)
         return [(row[0], date.fromisoformat(row[1]), bool(row[2])) for row in rows]
 
-    async def mark_update_handled(self, update_id: int) -> None:
-        await self.in_transaction(
-            _rowcount, "INSERT OR IGNORE INTO handled_updates (update_id, handled_at) "
-            "VALUES (?, ?)", (update_id, self._now()))
+    async def mark_updates_handled(self, update_ids: Sequence[int]) -> None:
+        if update_ids:
+            now = self._now()
+            await self.in_transaction(
+                _execute_many, "INSERT OR IGNORE INTO handled_updates (update_id, handled_at) "
+                "VALUES (?, ?)", [(update_id, now) for update_id in update_ids])
 
     async def handled_updates(self) -> set[int]:
         return {r[0] for r in await self.query_all("SELECT update_id FROM handled_updates")}

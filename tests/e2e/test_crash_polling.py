@@ -10,8 +10,9 @@ import asyncio
 import contextlib
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from aiogram import Dispatcher
@@ -19,6 +20,7 @@ from aiogram.types import Message, Update
 from aiogram.utils.backoff import BackoffConfig
 
 from bot.polling import BUSY_POLL_INTERVAL, Poller
+from storage.sqlite import SqliteStorage
 from tests.botapi.fake import TelegramFake
 from tests.botapi.harness import make_bot
 
@@ -178,3 +180,47 @@ async def test_lost_connections_to_getupdates_are_retried(polling: Running) -> N
     assert polling.handlers.calls[update_id] == 1
     assert sum(1 for c in fake.get_updates_calls if c.ok is False) >= 4
 
+
+
+@dataclass
+class RecordingJournal:
+    """The update journal of a real SQLite storage, recording each note it is asked for."""
+
+    storage: SqliteStorage
+    notes: list[list[int]] = field(default_factory=list)
+
+    async def mark_updates_handled(self, update_ids: Sequence[int]) -> None:
+        self.notes.append(list(update_ids))
+        await self.storage.mark_updates_handled(update_ids)
+
+    async def handled_updates(self) -> set[int]:
+        return await self.storage.handled_updates()
+
+    async def forget_updates_below(self, update_id: int) -> None:
+        await self.storage.forget_updates_below(update_id)
+
+
+async def test_handlers_that_finish_together_share_one_journal_note(
+        botapi: TelegramFake, tmp_path: Path) -> None:
+    botapi.add_user(ANNA, "Anna", language_code="en")
+    storage = SqliteStorage(tmp_path / "bot.db")
+    await storage.connect()
+    journal = RecordingJournal(storage)
+    handlers = Handlers()
+    bot = make_bot(botapi)
+    poller = Poller(handlers.dispatcher(), bot, timeout=1, journal=journal)
+    task = asyncio.create_task(poller.run())
+    try:
+        held = [botapi.push_message(ANNA, "hold") for _ in range(30)]
+        await until(lambda: all(handlers.calls[u] for u in held))
+        handlers.release.set()  # all 30 go on in the same turn of the event loop
+        await until(lambda: len(answered(botapi, ANNA)) == 30)
+        await until(lambda: sum(map(len, journal.notes)) == 30 and not poller.running())
+        assert sorted(u for note in journal.notes for u in note) == held  # each noted once
+        assert len(journal.notes) < 10  # not one write per update
+    finally:
+        handlers.release.set()
+        poller.stop()
+        await asyncio.wait_for(task, 5)
+        await bot.session.close()
+        await storage.close()

@@ -733,6 +733,10 @@ async def test_update_journal(storage: SqliteStorage) -> None:
     assert await storage.handled_updates() == {5, 7, 9}
     await storage.forget_updates_below(8)
     assert await storage.handled_updates() == {9}
+    # many at once, one already noted and one twice in the list: each noted once
+    await storage.mark_updates_handled([9, 11, 12, 11])
+    await storage.mark_updates_handled([])
+    assert await storage.handled_updates() == {9, 11, 12}
 
 
 async def test_create_project_is_idempotent_per_update(storage: SqliteStorage) -> None:
