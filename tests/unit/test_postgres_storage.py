@@ -205,3 +205,40 @@ def test_cli_migrate_on_postgresql(empty_pg: str, tmp_path: Path) -> None:
             await conn.close()
 
     assert asyncio.run(version()) == len(load_migrations())
+
+
+@needs_pg
+async def test_pooled_connections_come_back_without_session_state(pg_url: str) -> None:
+    """The pool does not reset connections it takes back (storage.postgres._keep_session):
+    after start-up (the migrator's advisory lock), an entry, the journal and a failed
+    transaction, no pooled connection holds an advisory lock, a LISTEN, a cursor, a changed
+    setting or an open transaction."""
+    from storage.models import BatchSource, NewValue, ProjectKpi
+
+    await empty_pg_database(pg_url)
+    storage = PostgresStorage(pg_url, pool_size=2)
+    await storage.connect()
+    try:
+        project = await storage.create_project(7, "Shop", "leads", "UTC", "en",
+                                               [ProjectKpi("leads")])
+        await storage.save_batch(project.id, 7, BatchSource.MESSAGE, [NewValue(WEEK, "leads", 5)],
+                                 update_id=1)
+        await storage.mark_updates_handled([1, 2])
+        with pytest.raises(RuntimeError):
+            async with storage.transaction() as conn:
+                await conn.execute("SELECT 1")
+                raise RuntimeError("a handler bug inside a transaction")
+        pool = storage._db()
+        async with pool.acquire() as first, pool.acquire() as second:
+            for conn in (first, second):
+                assert await conn.fetchval(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                    "AND pid = pg_backend_pid()") == 0
+                assert await conn.fetchval("SELECT count(*) FROM pg_listening_channels()") == 0
+                assert await conn.fetchval("SELECT count(*) FROM pg_cursors WHERE name <> ''") == 0
+                # (asyncpg's type introspection sets jit off and back: same value)
+                assert await conn.fetch("SELECT name, setting FROM pg_settings WHERE source = "
+                                        "'session' AND setting <> reset_val") == []
+                assert not conn.is_in_transaction()
+    finally:
+        await storage.close()
