@@ -11,21 +11,18 @@ aiogram's multipart form.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 import orjson
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.exceptions import TelegramNetworkError
 from aiogram.methods import TelegramMethod
-from aiogram.methods.base import TelegramType
-from aiohttp import ClientError
-
-_JSON_HEADERS = {"Content-Type": "application/json"}
+from aiohttp import BytesPayload, FormData
 
 
 class JsonBodySession(AiohttpSession):
-    """`AiohttpSession` that posts requests without files as `application/json`."""
+    """`AiohttpSession` that posts requests without files as `application/json`: aiogram's own
+    request, timeout and error handling, with the body built here."""
 
     def json_body(self, bot: Bot, method: TelegramMethod[Any]) -> bytes | None:
         """The request as one JSON document, or None when it carries a file."""
@@ -39,23 +36,9 @@ class JsonBodySession(AiohttpSession):
             return None
         return orjson.dumps(payload)
 
-    async def make_request(self, bot: Bot, method: TelegramMethod[TelegramType],
-                           timeout: int | None = None) -> TelegramType:
+    def build_form_data(self, bot: Bot, method: TelegramMethod[Any]) -> FormData:
         body = self.json_body(bot, method)
         if body is None:
-            return await super().make_request(bot, method, timeout)
-        session = await self.create_session()
-        url = self.api.api_url(token=bot.token, method=method.__api_method__)
-        try:
-            async with session.post(url, data=body, headers=_JSON_HEADERS,
-                                    timeout=self.timeout if timeout is None else timeout
-                                    ) as resp:
-                raw_result = await resp.text()
-        except TimeoutError as e:
-            raise TelegramNetworkError(method=method, message="Request timeout error") from e
-        except ClientError as e:
-            raise TelegramNetworkError(method=method,
-                                       message=f"{type(e).__name__}: {e}") from e
-        response = self.check_response(bot=bot, method=method, status_code=resp.status,
-                                       content=raw_result)
-        return cast(TelegramType, response.result)
+            return super().build_form_data(bot, method)
+        # aiohttp posts any payload as `data`; aiogram's make_request only passes it on
+        return BytesPayload(body, content_type="application/json")  # type: ignore[return-value]
