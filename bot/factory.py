@@ -15,6 +15,7 @@ from bot.access import ProjectAccessMiddleware
 from bot.callback_answers import CallbackAnswers
 from bot.config import Settings
 from bot.middlewares import ContextMiddleware
+from bot.model_speedup import speed_up_models
 from bot.retry import RetryRequests
 from bot.session import JsonBodySession
 from bot.throttle_budget import LocalBudget, UserBudget
@@ -25,6 +26,7 @@ from storage.base import Storage
 
 
 def create_bot(token: str, api_url: str) -> Bot:
+    speed_up_models()  # every update and answer this bot parses (bot.model_speedup)
     session = JsonBodySession(api=TelegramAPIServer.from_base(api_url),
                                json_loads=orjson.loads, json_dumps=json_text)
     session.middleware(RetryRequests())

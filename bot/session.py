@@ -28,7 +28,9 @@ class JsonBodySession(AiohttpSession):
         """The request as one JSON document, or None when it carries a file."""
         files: dict[str, Any] = {}
         payload: dict[str, Any] = {}
-        for key, value in method.model_dump(warnings=False).items():
+        # None is never sent (aiogram's prepare_value drops it at every depth): leaving it out
+        # of the dump spares walking the dozen empty fields of every method and button
+        for key, value in method.model_dump(warnings=False, exclude_none=True).items():
             prepared = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
             if prepared is not None:
                 payload[key] = prepared
