@@ -12,9 +12,10 @@ cannot come back forever.
 Telegram returns every unconfirmed update from the offset on, so a poll brings the updates
 still being handled again: they are recognised by update_id in the raw answer
 (`RawGetUpdates`) and neither validated again nor started twice. Such a poll returns at
-once; when it brought nothing new, the next one waits until the lowest pending update is
-finished (the offset can move) or BUSY_POLL_INTERVAL passed, so a slow
-handler costs a few cheap polls a second, not a busy loop. getUpdates returns at most 100
+once; when it brought nothing new, or a full page (nothing more can come before the offset
+moves), the next one waits until the lowest pending update is finished (the offset can move)
+or BUSY_POLL_INTERVAL passed, so a slow handler costs a few cheap polls a second, not a busy
+loop, and a burst is not fetched twice a page. getUpdates returns at most 100
 updates, so a handler that is still running when 100 later updates arrive delays the ones
 after them; it never loses them. A handler running longer than MAX_HOLD seconds (hung, which
 no handler should be) stops holding the offset back, so it cannot stall the bot for good.
@@ -53,6 +54,7 @@ POLL_TIMEOUT = 10  # seconds a long poll waits at Telegram (aiogram's start_poll
 BUSY_POLL_INTERVAL = 0.2  # seconds between polls that only bring updates still being handled
 CONFIRM_TIMEOUT = 5  # seconds for the last getUpdates that confirms the handled updates
 MAX_HOLD = 300.0  # seconds a running handler may keep later updates unconfirmed
+UPDATES_PER_POLL = 100  # what getUpdates returns at most (its default and largest limit)
 BACKOFF = BackoffConfig(min_delay=1.0, max_delay=5.0, factor=1.3, jitter=0.1)  # aiogram's
 JOURNAL_PRUNE_INTERVAL = 30.0  # seconds between deletions of confirmed journal entries
 
@@ -143,7 +145,10 @@ class Poller:
             fresh = self._fresh(updates)
             for update in fresh:
                 self._start(update)
-            if updates and not fresh:  # only updates still being handled came back
+            if updates and (not fresh or len(updates) >= UPDATES_PER_POLL):
+                # Only updates still being handled came back, or a full page: then nothing
+                # more can come before the offset moves (the next poll would only bring this
+                # page again), so wait until the lowest pending update is done.
                 with contextlib.suppress(TimeoutError):
                     await self._unless_stopped(
                         asyncio.wait_for(self._progress.wait(), BUSY_POLL_INTERVAL))

@@ -107,6 +107,23 @@ async def test_the_offset_stops_at_the_lowest_running_update(polling: Running) -
     assert all(handlers.calls[u] == 1 for u in (held, *quick))
 
 
+async def test_a_full_page_is_not_fetched_again_before_the_offset_moves(
+        polling: Running) -> None:
+    fake, handlers = polling.fake, polling.handlers
+    held = [fake.push_message(ANNA, "hold") for _ in range(120)]  # more than one page
+    await until(lambda: sum(handlers.calls.values()) == 100)
+    await asyncio.sleep(BUSY_POLL_INTERVAL / 2)
+    page = next(c for c in fake.get_updates_calls if c.result)
+    later = [c for c in fake.get_updates_calls if c.seq > page.seq]
+    # The next poll could only bring the same 100 again: none is sent before the lowest is
+    # done (or BUSY_POLL_INTERVAL passed: a hung handler must not stop the bot for good).
+    assert len(page.result) == 100 and later == []
+    assert not any(handlers.calls[u] for u in held[100:])
+    handlers.release.set()
+    await until(lambda: fake.confirmed_offset == held[-1] + 1)
+    assert all(handlers.calls[u] == 1 for u in held)
+
+
 async def test_a_failing_handler_counts_as_handled(polling: Running) -> None:
     fake = polling.fake
     failed = fake.push_message(ANNA, "fail")
