@@ -50,6 +50,7 @@ from storage.models import (
     User,
     WeeklyValue,
 )
+from storage.sqlite_checkpoint import BACKSTOP_PAGES, Checkpointer
 from storage.sqlite_experiments import SqliteExperimentsMixin, formula_kpis_of
 from storage.sqlite_posts import SqlitePostsMixin
 from storage.url import is_memory
@@ -450,6 +451,7 @@ class SqliteStorage(SqliteExperimentsMixin, SqlitePostsMixin, Storage):
         self._formulas: GenerationCache[int, list[FormulaKpi]] = GenerationCache()
         self._group_commit = GroupCommit(self._apply_writes)
         self._data_version: int | None = None
+        self.checkpointer: Checkpointer | None = None  # a file's WAL checkpoints, off the writes
 
     # --- lifecycle -----------------------------------------------------------------------------
     @property
@@ -476,6 +478,11 @@ class SqliteStorage(SqliteExperimentsMixin, SqlitePostsMixin, Storage):
             await db.execute("PRAGMA synchronous = NORMAL")
             await db.execute("PRAGMA foreign_keys = ON")
             await migrate(db)
+            if target != ":memory:":  # storage.sqlite_checkpoint: not inside a commit
+                await db.execute(f"PRAGMA wal_autocheckpoint = {BACKSTOP_PAGES}")
+                checkpointer = Checkpointer(self.path)
+                await checkpointer.start()
+                self.checkpointer = checkpointer
         except BaseException:
             await db.close()
             raise
@@ -484,6 +491,9 @@ class SqliteStorage(SqliteExperimentsMixin, SqlitePostsMixin, Storage):
     async def close(self) -> None:
         if self._db is not None:
             await self._group_commit.drain()
+        checkpointer, self.checkpointer = self.checkpointer, None
+        if checkpointer is not None:  # first: the last connection to close cleans the log up
+            await checkpointer.stop()
         db, self._db = self._db, None
         if db is not None:
             async with self._lock:
