@@ -15,7 +15,7 @@ still being handled again: they are recognised by update_id in the raw answer
 once; when it brought nothing new, or a full page (nothing more can come before the offset
 moves), the next one waits until the lowest pending update is finished (the offset can move)
 or BUSY_POLL_INTERVAL passed, so a slow handler costs a few cheap polls a second, not a busy
-loop, and a burst is not fetched twice a page. getUpdates returns at most 100
+loop, and a burst's page is not fetched twice in a row. getUpdates returns at most 100
 updates, so a handler that is still running when 100 later updates arrive delays the ones
 after them; it never loses them. A handler running longer than MAX_HOLD seconds (hung, which
 no handler should be) stops holding the offset back, so it cannot stall the bot for good.

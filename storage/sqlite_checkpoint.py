@@ -45,8 +45,13 @@ class Checkpointer:
         self._seen: tuple[int, int] | None = None  # the log's (size, mtime) at the last one
 
     async def start(self) -> None:
-        self._db = await aiosqlite.connect(str(self.path), isolation_level=None)
-        await self._db.execute("PRAGMA busy_timeout = 5000")
+        db = await aiosqlite.connect(str(self.path), isolation_level=None)
+        try:
+            await db.execute("PRAGMA busy_timeout = 5000")
+        except BaseException:
+            await db.close()
+            raise
+        self._db = db
         self._task = asyncio.create_task(self._run(), name="sqlite-checkpoints")
 
     async def stop(self) -> None:
@@ -79,7 +84,8 @@ class Checkpointer:
         async with self._db.execute("PRAGMA wal_checkpoint(PASSIVE)") as cursor:
             busy, in_log, copied = await cursor.fetchone()
         complete = not busy and copied == in_log
-        self.checkpoints += complete
+        if complete:
+            self.checkpoints += 1
         return complete
 
     async def _run(self) -> None:
