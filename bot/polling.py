@@ -24,9 +24,10 @@ Telegram learns the offset only with the next getUpdates, so a crash can also br
 updates that were already handled. With a `journal` (the storage), every finished update is
 remembered durably until Telegram confirmed it, and such updates are skipped after a restart:
 a handler that is not idempotent by itself (/new, an invite, a setting) runs once per update,
-unless the process dies in the instant between its end and that note. The note is written
-behind the handler, not awaited by it: the offset does not wait for its commit (a confirmed
-update never comes again, so a note that lands after the confirmation changes nothing).
+unless the process dies in the NOTE_GATHER seconds between its end and that note. The note
+is written behind the handler, not awaited by it: the offset does not wait for its commit (a
+confirmed update never comes again, so a note that lands after the confirmation changes
+nothing), and the notes of NOTE_GATHER seconds go in one write.
 
 Network and API errors are retried with aiogram's backoff. `stop()` (the signal handlers in
 `bot.app` call it) ends `run()` at once, without taking further updates; the caller lets the
@@ -56,6 +57,7 @@ CONFIRM_TIMEOUT = 5  # seconds for the last getUpdates that confirms the handled
 MAX_HOLD = 300.0  # seconds a running handler may keep later updates unconfirmed
 UPDATES_PER_POLL = 100  # what getUpdates returns at most (its default and largest limit)
 BACKOFF = BackoffConfig(min_delay=1.0, max_delay=5.0, factor=1.3, jitter=0.1)  # aiogram's
+NOTE_GATHER = 0.05  # seconds the journal writer gathers finished updates into one note
 JOURNAL_PRUNE_INTERVAL = 30.0  # seconds between deletions of confirmed journal entries
 
 
@@ -96,6 +98,7 @@ class Poller:
         self._tasks: dict[int, asyncio.Task[None]] = {}  # update_id -> its running handler
         self._notes: set[asyncio.Task[None]] = set()  # journal notes being written
         self._to_note: list[int] = []  # finished updates the next journal note will take
+        self._noter: asyncio.Task[None] | None = None  # the one writing journal notes
         self._started: dict[int, float] = {}  # update_id -> when its handler started
         self._unfinished: set[int] = set()  # cancelled before the end: must come again
         self._finished: set[int] = set()  # done, but a lower update is still pending
@@ -226,25 +229,32 @@ class Poller:
         except Exception:
             log.exception("update %d: handling failed", update.update_id)
         if self.journal is not None:
-            # Not awaited here: the update counts as handled (and the offset may pass it) at
-            # once. If Telegram hears of the offset before the note is written, the update is
-            # confirmed and never comes again; if the process dies before both, it comes again
-            # and runs again, as it would if the note were awaited. Waiting for the note's
-            # commit only held later updates back. The handlers that finish in one turn of
-            # the event loop share one note (one write, not one per update).
-            self._to_note.append(update.update_id)
-            if len(self._to_note) == 1:
-                note = asyncio.create_task(self._note_handled())
-                self._notes.add(note)
-                note.add_done_callback(self._notes.discard)
+            self._note(update.update_id)
 
-    async def _note_handled(self) -> None:
+    def _note(self, update_id: int) -> None:
+        """Note a finished update in the journal, behind the handler: not awaited, so the
+        update counts as handled (and the offset may pass it) at once. If Telegram hears of
+        the offset before the note is written, the update is confirmed and never comes again;
+        if the process dies before both, it comes again and runs again, as it would if the
+        note were awaited. One writer at a time takes what finished over NOTE_GATHER seconds:
+        in a burst, replies come back one by one, and a note per reply was a transaction per
+        update, most of the burst's commits."""
+        self._to_note.append(update_id)
+        if self._noter is None or self._noter.done():
+            self._noter = asyncio.create_task(self._write_notes(), name="update-journal")
+            self._notes.add(self._noter)
+            self._noter.add_done_callback(self._notes.discard)
+
+    async def _write_notes(self) -> None:
         assert self.journal is not None
-        update_ids, self._to_note = self._to_note, []
-        try:
-            await self.journal.mark_updates_handled(update_ids)
-        except Exception:  # then a crash could bring them back: the old at-least-once
-            log.exception("updates %s: could not note them as handled", update_ids)
+        while self._to_note:
+            with contextlib.suppress(TimeoutError):  # a stop writes what was gathered at once
+                await asyncio.wait_for(self._stop.wait(), NOTE_GATHER)
+            update_ids, self._to_note = self._to_note, []
+            try:
+                await self.journal.mark_updates_handled(update_ids)
+            except Exception:  # then a crash could bring them back: the old at-least-once
+                log.exception("updates %s: could not note them as handled", update_ids)
 
     def _finish(self, update_id: int, task: asyncio.Task[None]) -> None:
         self._tasks.pop(update_id, None)

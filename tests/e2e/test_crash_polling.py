@@ -19,7 +19,7 @@ from aiogram import Dispatcher
 from aiogram.types import Message, Update
 from aiogram.utils.backoff import BackoffConfig
 
-from bot.polling import BUSY_POLL_INTERVAL, Poller
+from bot.polling import BUSY_POLL_INTERVAL, NOTE_GATHER, Poller
 from storage.sqlite import SqliteStorage
 from tests.botapi.fake import TelegramFake
 from tests.botapi.harness import make_bot
@@ -237,6 +237,41 @@ async def test_handlers_that_finish_together_share_one_journal_note(
         assert len(journal.notes) < 10  # not one write per update
     finally:
         handlers.release.set()
+        poller.stop()
+        await asyncio.wait_for(task, 5)
+        await bot.session.close()
+        await storage.close()
+
+
+async def test_handlers_that_finish_one_by_one_share_a_journal_note(
+        botapi: TelegramFake, tmp_path: Path) -> None:
+    """Updates that come a few milliseconds apart end their handlers one by one, each in a
+    turn of its own: their notes gather for NOTE_GATHER, not one write (one transaction) per
+    update. A stop right after writes what was gathered without waiting out the rest."""
+    botapi.add_user(ANNA, "Anna", language_code="en")
+    storage = SqliteStorage(tmp_path / "bot.db")
+    await storage.connect()
+    journal = RecordingJournal(storage)
+    bot = make_bot(botapi)
+    poller = Poller(Handlers().dispatcher(), bot, timeout=1, journal=journal)
+    task = asyncio.create_task(poller.run())
+    try:
+        pushed = []
+        for i in range(10):
+            pushed.append(botapi.push_message(ANNA, f"n{i}"))
+            await until(lambda: len(answered(botapi, ANNA)) == len(pushed))
+        await until(lambda: sum(map(len, journal.notes)) == 10)
+        assert sorted(u for note in journal.notes for u in note) == pushed
+        assert len(journal.notes) <= 4, journal.notes
+        last = botapi.push_message(ANNA, "last")
+        await until(lambda: len(answered(botapi, ANNA)) == 11)
+        started = time.monotonic()
+        poller.stop()
+        await asyncio.wait_for(task, 5)
+        await asyncio.wait_for(asyncio.gather(*poller.running()), 5)
+        assert journal.notes[-1] == [last]
+        assert time.monotonic() - started < NOTE_GATHER / 2
+    finally:
         poller.stop()
         await asyncio.wait_for(task, 5)
         await bot.session.close()
