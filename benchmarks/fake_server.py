@@ -35,6 +35,7 @@ class BenchFake(TelegramFake):
         self.pushed = 0
         self.sent_at: list[float] = []  # time.time() of every message accepted (the 30/s rule)
         self.photos_by_chat: dict[int, int] = defaultdict(int)  # one digest per project?
+        self.keep_sent_messages = False  # every call is forgotten at once (below)
 
     async def start(self) -> BenchFake:
         await super().start()

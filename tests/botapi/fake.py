@@ -529,6 +529,9 @@ class TelegramFake:
         self.faults: list[FaultRule] = []
 
         self.calls: list[Call] = []  # every call except getUpdates
+        # each call keeps a copy of the message it sent or edited (what the user saw then);
+        # the benchmarks' fake, which forgets its calls at once, turns it off
+        self.keep_sent_messages = True
         self.get_updates_calls: list[Call] = []
         self._seq = itertools.count(1)
 
@@ -1054,7 +1057,8 @@ class TelegramFake:
                 self._check_rate_limit(method, call.params)
                 result = await impl(call.params, call.files)
                 call.ok, call.result = True, result
-                if isinstance(result, dict) and "message_id" in result and "chat" in result:
+                if (self.keep_sent_messages and isinstance(result, dict)
+                        and "message_id" in result and "chat" in result):
                     sent = self.message(result["chat"]["id"], result["message_id"])
                     call.message = sent.snapshot() if sent else None
                 if late is not None:
