@@ -27,7 +27,7 @@ import matplotlib
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties, findfont, get_font
+from matplotlib.font_manager import FontProperties, findfont, fontManager, get_font
 from matplotlib.ft2font import FT2Font
 from matplotlib.lines import TICKDOWN
 from matplotlib.ticker import MaxNLocator
@@ -109,6 +109,17 @@ def _finite(value: float | None) -> bool:
     return value is not None and math.isfinite(value)
 
 
+_HEIGHT_TABLES = (("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
+                  ("hhea", "lineGap", "ascent", "descent"))  # as matplotlib's Text._get_layout
+
+
+def _font_key(prop: FontProperties) -> tuple:
+    """What decides the font file and size `prop` resolves to."""
+    return (tuple(prop.get_family()), prop.get_style(), prop.get_variant(), prop.get_weight(),
+            prop.get_stretch(), prop.get_size_in_points(), prop.get_file(),
+            tuple(matplotlib.rcParams["font.sans-serif"]))
+
+
 class _CachedTextRenderer(RendererAgg):
     """RendererAgg that rasterises each distinct (text, font) once per process.
 
@@ -121,16 +132,37 @@ class _CachedTextRenderer(RendererAgg):
 
     _cache: dict[tuple, tuple[np.ndarray, float, float, float]] = {}  # noqa: RUF012
     _CACHE_MAX = 4096
+    _heights: dict[tuple, tuple[float | None, float | None, float | None]] = {}  # noqa: RUF012
+
+    def _get_font_height_metrics(self, prop: FontProperties
+                                 ) -> tuple[float | None, float | None, float | None]:
+        """(ascent, descent, line gap) of the font, for `Text._get_layout` (matplotlib ≥
+        3.11 asks a renderer that has this method). Without it, every label's layout looked
+        the font up and read three of its tables again, 81 times a digest; the numbers are
+        matplotlib's own, from the first table it finds, once per font, size and dpi."""
+        key = (_font_key(prop), self.dpi)
+        metrics = self._heights.get(key)
+        if metrics is None:
+            metrics = (None, None, None)  # matplotlib then measures "lp", as it would
+            font = get_font(fontManager._find_fonts_by_props(prop))
+            for table_name, gap_key, ascent_key, descent_key in _HEIGHT_TABLES:
+                table = font.get_sfnt_table(table_name)
+                if table is None:
+                    continue
+                scale = (prop.get_size_in_points() * self.dpi / 72
+                         / font.get_sfnt_table("head")["unitsPerEm"])
+                metrics = (table[ascent_key] * scale, -table[descent_key] * scale,
+                           table[gap_key] * scale)
+                break
+            self._heights[key] = metrics
+        return metrics
 
     def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
         if ismath or not s:
             return super().draw_text(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
         antialiased = bool(gc.get_antialiased())
         flags = get_hinting_flag()
-        key = (s, tuple(prop.get_family()), prop.get_style(), prop.get_variant(),
-               prop.get_weight(), prop.get_stretch(), prop.get_size_in_points(),
-               prop.get_file(), tuple(matplotlib.rcParams["font.sans-serif"]), self.dpi,
-               antialiased, flags)
+        key = (s, _font_key(prop), self.dpi, antialiased, flags)
         cached = self._cache.get(key)
         if cached is None:
             font = self._prepare_font(prop)
@@ -181,7 +213,9 @@ def encode_png(rgba: np.ndarray, level: int = PNG_COMPRESS_LEVEL) -> bytes:
     height, width, _ = rgba.shape
     rows = np.empty((height, 1 + 3 * width), dtype=np.uint8)
     rows[:, 0] = 0  # filter type "None"
-    rows[:, 1:].reshape(height, width, 3)[...] = rgba[:, :, :3]
+    pixels = rows[:, 1:].reshape(height, width, 3)
+    for channel in range(3):  # one plane at a time: 5x faster than the 3-byte strided copy
+        pixels[:, :, channel] = rgba[:, :, channel]
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return (struct.pack(">I", len(data)) + kind + data

@@ -91,6 +91,23 @@ def test_encode_png_round_trips_pixels() -> None:
     assert (decoded == rgba[..., :3]).all()
 
 
+def test_cached_font_heights_draw_what_matplotlib_would(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The renderer's font-height cache (charts.digest._CachedTextRenderer) gives
+    matplotlib's own numbers: a digest and a history chart are the same bytes without it."""
+    from charts.digest import _CachedTextRenderer
+
+    def draw_both() -> tuple[bytes, bytes]:
+        panels = [panel("Охват"), panel("CTR", unit="percent", values=[1.2, 1.5, None, 1.1]),
+                  panel("Лиды", status="critical", change_pct=-31.0, target=None)]
+        return (render_digest(chart(panels)),
+                render_history(panel("Охват"), "Охват за 14 недель", "ru"))
+
+    cached = draw_both()
+    assert _CachedTextRenderer._heights  # it was asked, so matplotlib uses it
+    monkeypatch.delattr(_CachedTextRenderer, "_get_font_height_metrics")
+    assert draw_both() == cached
+
+
 def test_sample_is_saved_for_review(tmp_path: Path) -> None:
     panels = [panel("Охват", status="warning"),
               panel("ER по охвату (ERR)", unit="percent", target=5.0, change_pct=5.9,
