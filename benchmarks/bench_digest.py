@@ -108,6 +108,7 @@ async def run_scaled(quick: bool) -> list[Result]:
         renderer = Renderer(workers=WORKERS)
         delivery = DigestDelivery(bot, storage, renderer, RateLimiter())
         try:
+            await renderer.warm()  # as `bot.app` does at start-up, long before a wave is due
             start = time.perf_counter()
             due = len(await storage.due_projects(now))
             due_ms = (time.perf_counter() - start) * 1000

@@ -81,6 +81,7 @@ async def run(settings: Settings, *, extra_routes: Sequence[RouteHook] = ()) -> 
     hook_data = {"dispatcher": dispatcher, "bots": (bot,), **dispatcher.workflow_data}
     source: Poller | WebhookServer | None = None
     routes_runner: web.AppRunner | None = None
+    warming = asyncio.create_task(warm_up(renderer), name="chart-workers-warm-up")
     try:
         source = await update_source(settings, dispatcher, bot, storage, redis,
                                      extra_routes=extra_routes)
@@ -106,12 +107,21 @@ async def run(settings: Settings, *, extra_routes: Sequence[RouteHook] = ()) -> 
             # closes the FSM storage and the isolation (and so the Redis connections)
             await dispatcher.emit_shutdown(bot=bot, **hook_data)
         finally:
+            warming.cancel()
             renderer.close()
             await bot.session.close()
             if redis is not None:
                 await redis.aclose()
             await storage.close()
             log.info("stopped; database closed")
+
+
+async def warm_up(renderer: Renderer) -> None:
+    """Start the chart workers beside start-up, not at the first chart (bot.rendering)."""
+    try:
+        await renderer.warm()
+    except Exception:  # they start at the first chart then, as without this
+        log.exception("could not start the chart workers ahead")
 
 
 def stop_on_signals(poller: Poller | WebhookServer) -> None:
