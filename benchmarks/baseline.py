@@ -2,7 +2,7 @@
 figure per digest with one subplot per KPI, tight_layout, savefig to PNG. (pyplot is imported
 only here, inside benchmarks/.)
 
-`install` is a process-pool initializer: it swaps it in for `charts.render_digest` inside
+`install` is a process-pool initializer: it swaps it in for `render_chart` inside
 `bot.services.digest`, so the baseline runs exactly the same analysis and caption code.
 """
 
@@ -52,4 +52,4 @@ def render_pyplot(chart: DigestChart) -> bytes:
 def install() -> None:
     import bot.services.digest as digest
 
-    digest.render_digest = render_pyplot
+    digest.render_chart = render_pyplot

@@ -10,7 +10,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from datetime import date, timedelta
 
 from bot.services.digest import Digest, DigestInput, build_digest
-from charts import Panel, render_history
+from charts import Panel
 
 
 class Renderer:
@@ -34,14 +34,22 @@ class Renderer:
 
     async def history(self, panel: Panel, title: str, lang: str) -> bytes:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, render_history, panel, title, lang)
+        return await loop.run_in_executor(self._executor, history_png, panel, title, lang)
 
     def close(self) -> None:
         if self._own:
             self._executor.shutdown(wait=True, cancel_futures=True)
 
 
+def history_png(panel: Panel, title: str, lang: str) -> bytes:
+    """In a worker: the history chart (matplotlib is imported there, never in the bot's main
+    process; see charts/__init__)."""
+    from charts.history import render_history
+
+    return render_history(panel, title, lang)
+
+
 def draw_once() -> None:
     """In a worker: draw one small chart, so that everything a chart needs is loaded."""
     weeks = [date(2026, 1, 5) + timedelta(weeks=i) for i in range(4)]
-    render_history(Panel(title="", weeks=weeks, values=[1.0, 2.0, None, 3.0]), "", "en")
+    history_png(Panel(title="", weeks=weeks, values=[1.0, 2.0, None, 3.0]), "", "en")

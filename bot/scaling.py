@@ -1,27 +1,29 @@
 """The parts that change when several instances run: Redis-backed dialog state, per-user event
 isolation, send limiter and throttle budget when REDIS_URL is set, in-process ones otherwise;
-the webhook server when WEBHOOK_URL is set, long polling otherwise."""
+the webhook server when WEBHOOK_URL is set, long polling otherwise. The Redis client and the
+parts built on it are imported only when REDIS_URL is set: a single instance never loads
+them (7 MB of the main process)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
-from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisEventIsolation, RedisStorage
-from redis.asyncio import Redis
 
 from bot.config import Settings
 from bot.delivery import RateLimiter, SendLimiter
 from bot.polling import Poller
-from bot.redis_limiter import RedisRateLimiter
-from bot.redis_throttle import RedisBudget
 from bot.throttle_budget import LocalBudget, UserBudget
 from bot.webhook import WEBHOOK_PATH, RouteHook, WebhookServer, build_web_app
 from storage.base import Storage
 from storage.fsm import open_fsm_storage
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,8 @@ log = logging.getLogger(__name__)
 def connect_redis(settings: Settings) -> Redis | None:
     if settings.redis_url is None or not settings.redis_url.get_secret_value():
         return None
+    from redis.asyncio import Redis
+
     return Redis.from_url(settings.redis_url.get_secret_value())
 
 
@@ -38,6 +42,8 @@ def dialog_storage(settings: Settings, storage: Storage, redis: Redis | None
     database with in-process isolation (one instance)."""
     if redis is None:
         return open_fsm_storage(storage), SimpleEventIsolation()
+    from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisEventIsolation, RedisStorage
+
     keys = DefaultKeyBuilder(prefix=f"{settings.redis_prefix}:fsm")
     isolation = RedisEventIsolation(redis, key_builder=keys,
                                     lock_kwargs={"timeout": settings.redis_lock_timeout})
@@ -45,12 +51,20 @@ def dialog_storage(settings: Settings, storage: Storage, redis: Redis | None
 
 
 def send_limiter(settings: Settings, redis: Redis | None) -> SendLimiter:
-    return RateLimiter() if redis is None else RedisRateLimiter(redis, settings.redis_prefix)
+    if redis is None:
+        return RateLimiter()
+    from bot.redis_limiter import RedisRateLimiter
+
+    return RedisRateLimiter(redis, settings.redis_prefix)
 
 
 def throttle_budget(settings: Settings, redis: Redis | None) -> UserBudget:
     """Each user's budget of costly actions: one per user across all instances with Redis."""
-    return LocalBudget() if redis is None else RedisBudget(redis, settings.redis_prefix)
+    if redis is None:
+        return LocalBudget()
+    from bot.redis_throttle import RedisBudget
+
+    return RedisBudget(redis, settings.redis_prefix)
 
 
 async def update_source(settings: Settings, dispatcher: Dispatcher, bot: Bot, storage: Storage,

@@ -19,7 +19,7 @@ from bot.services.formulas import alert_metrics
 from bot.services.history import weekly_table
 from bot.services.posts import digest_post_lines
 from bot.services.stacks import NetworkWeeks, network_weeks, stackable, with_network_stack
-from charts import DigestChart, Panel, render_digest
+from charts import DigestChart, Panel
 from kpi.alerts_text import usual_range
 from kpi.analysis import Alert, Analysis, MetricSeries, Thresholds, analyze, series_for
 from kpi.catalogue import Direction
@@ -136,12 +136,20 @@ async def _load_series(storage: Storage, project: Project, *, lang: str | None,
     return data, table
 
 
+def render_chart(chart: DigestChart) -> bytes:
+    """The digest chart as PNG. matplotlib is imported here, in the render workers: the bot's
+    main process only describes charts (charts/__init__)."""
+    from charts.digest import render_digest
+
+    return render_digest(chart)
+
+
 def build_digest(data: DigestInput) -> Digest:
     t = get_translator(data.lang)
     analysis = digest_analysis(data)
     shown = list(data.series)[: data.kpi_count]
     report_week = data.this_week - timedelta(weeks=1)
-    png = render_digest(digest_chart(data, analysis))
+    png = render_chart(digest_chart(data, analysis))
     header = t("digest-header", name=data.project_name, week=format_week(report_week, data.lang))
     lines = [status_line(data.series[k], analysis, data.lang) for k in shown]
     # One sentence per KPI: the strongest evidence, its cause and what to look at next.
