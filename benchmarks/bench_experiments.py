@@ -7,7 +7,7 @@ makes it impossible to promise; ≥ 50 % where the issue's "most of the time" is
 
 from __future__ import annotations
 
-from benchmarks.common import Result
+from benchmarks.common import QUALITY, Result
 from kpi.synthetic import rates
 
 HISTORY = (8, 12, 26)
@@ -24,8 +24,10 @@ async def run(quick: bool) -> list[Result]:
             found = rates(seeds, before=before, after=6, noise=noise)
             case = f"{before} wk history, noise {noise:.0%}"
             results.append(Result(f"experiment: no change → no clear effect ({case})",
-                                  found.no_effect_when_none * 100, "%", target=90))
+                                  found.no_effect_when_none * 100, "%", target=90,
+                                  kind=QUALITY))
             results.append(Result(f"experiment: +20 % found in 6 wk ({case})",
                                   found.found_when_shifted * 100, "%",
-                                  target=50 if (before, noise) in POWER_CLAIMED else None))
+                                  target=50 if (before, noise) in POWER_CLAIMED else None,
+                                  kind=QUALITY))
     return results
