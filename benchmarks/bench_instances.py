@@ -4,8 +4,9 @@ with Telegram's limits on (a separate process).
 
 N projects are due at the same minute (10,000; 2,000 with --quick). Measured at the fake: the
 time from both instances being ready to the last chart, the charts' rate from first to last,
-the most messages accepted in any one second (Telegram's ~30/s), and how many charts each
-project's chat got (exactly one each is the guarantee).
+how many sends the fake's 30/s rule (Telegram's) refused with 429 and the most that arrived
+and were accepted in any one second, and how many charts each project's chat got (exactly
+one each is the guarantee).
 
 Needs the servers of SMM_BENCH_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/test;
 a database of its own is created and dropped) and SMM_BENCH_REDIS_URL (default
@@ -35,6 +36,7 @@ from tests.botapi.fake import DEFAULT_TOKEN
 
 REDIS_URL = os.environ.get("SMM_BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
 INSTANCES = 2
+REFUSED_AT_MOST = 0.01  # of a wave's messages refused with 429 (arrival jitter, not pacing)
 READY_TIMEOUT = 120.0  # seconds for an instance to answer /readyz
 LEASE = 60.0  # the production default: digests tick every 30 s
 
@@ -159,6 +161,7 @@ def results(stats: dict, n: int, ready_at: float) -> list[Result]:
     messages = photos + methods.get("sendmessage", [0])[0]
     errors = {k: v[0] for k, v in methods.items() if k.startswith("error")}
     wave = last - first
+    refused = methods.get("error_429", [0])[0]
     allowed = ABOUT_SIX_MINUTES * n / 10_000
     # a project's chart goes to its owner's chat (one owner per project in bulk_load)
     wrong = (n - stats["photo_chats"]) + stats["chats_with_repeats"]
@@ -172,8 +175,13 @@ def results(stats: dict, n: int, ready_at: float) -> list[Result]:
     return [
         Result(f"scaled-2 {n} due: wave, first to last chart", wave, "s", target=allowed,
                higher_is_better=False, note=note, floor=(messages - 1) / SEND_RATE),
-        Result(f"scaled-2 {n} due: most messages in any 1 s", stats["peak_sends_1s"], "msgs",
-               target=SEND_RATE, higher_is_better=False, kind=LIMIT),
+        Result(f"scaled-2 {n} due: sends refused by the 30/s rule", refused, "sends",
+               target=messages * REFUSED_AT_MOST, higher_is_better=False, kind=LIMIT,
+               note=f"at most {REFUSED_AT_MOST:.0%} of the messages: the instances share one "
+                    f"send rate (two pacing themselves alone would offer 58/s); the most "
+                    f"sends that arrived in any 1 s: "
+                    f"{stats['peak_arrivals_1s']}, accepted: {stats['peak_sends_1s']} (the "
+                    f"fake, like Telegram, accepts at most {SEND_RATE:.0f})"),
         Result(f"scaled-2 {n} due: projects without exactly one chart", wrong, "projects",
                target=0, higher_is_better=False, kind=LIMIT,
                note=f"{stats['photo_chats']} chats got a chart, at most "

@@ -33,7 +33,8 @@ class BenchFake(TelegramFake):
         super().__init__(**kwargs)
         self.stats: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0.0])  # n, first, last
         self.pushed = 0
-        self.sent_at: list[float] = []  # time.time() of every message accepted (the 30/s rule)
+        self.sent_at: list[float] = []  # time.time() of every send the 30/s rule let through
+        self.arrived_at: list[float] = []  # and of every send it looked at, refused or not
         self.photos_by_chat: dict[int, int] = defaultdict(int)  # one digest per project?
         self.keep_sent_messages = False  # every call is forgotten at once (below)
 
@@ -55,8 +56,6 @@ class BenchFake(TelegramFake):
         if method != "getupdates" and response.status == 200:
             entry = self.stats[method]
             now = time.time()
-            if method.startswith("send"):
-                self.sent_at.append(now)
             entry[0] += 1
             entry[1] = entry[1] or now
             entry[2] = now
@@ -70,6 +69,16 @@ class BenchFake(TelegramFake):
         self._files_by_path.clear()
         return response
 
+    def _check_rate_limit(self, method: str, params: dict[str, Any]) -> None:
+        # Timed when the fake's 30/s rule looks at a send (its request has arrived), as
+        # Telegram counts; not when the answer is ready, which bunched them up.
+        sending = method.lower().startswith("send")
+        if sending:
+            self.arrived_at.append(time.time())
+        super()._check_rate_limit(method, params)  # raises the 429
+        if sending:
+            self.sent_at.append(time.time())
+
     async def _m_sendphoto(self, params: dict[str, Any], files: Any) -> Any:
         result = await super()._m_sendphoto(params, files)
         self.photos_by_chat[int(params["chat_id"])] += 1
@@ -79,6 +88,7 @@ class BenchFake(TelegramFake):
         per_chat = list(self.photos_by_chat.values())
         return web.json_response({"methods": dict(self.stats), "pushed": self.pushed,
                                   "peak_sends_1s": peak_in_window(self.sent_at, 1.0),
+                                  "peak_arrivals_1s": peak_in_window(self.arrived_at, 1.0),
                                   "photo_chats": len(per_chat),
                                   "most_photos_in_a_chat": max(per_chat, default=0),
                                   "chats_with_repeats": sum(1 for c in per_chat if c > 1),
