@@ -66,7 +66,7 @@ async def run(settings: Settings, *, extra_routes: Sequence[RouteHook] = ()) -> 
     redis = connect_redis(settings)
     fsm_storage, isolation = dialog_storage(settings, storage, redis)
     bot = create_bot(token, settings.telegram_api_url)
-    renderer = Renderer()
+    renderer = Renderer(workers=settings.render_workers)
     limiter = send_limiter(settings, redis)
     delivery = DigestDelivery(bot, storage, renderer, limiter, webapp_url=settings.webapp_url,
                               lease=timedelta(seconds=settings.digest_lease_seconds))

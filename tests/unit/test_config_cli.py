@@ -58,3 +58,14 @@ def test_missing_token_raises_config_error():
 def test_redact_hides_tokens_in_urls():
     text = f"ClientError: https://api.telegram.org/bot{GOOD_TOKEN}/getMe failed"
     assert GOOD_TOKEN not in redact(text)
+
+
+def test_render_workers_is_read_and_checked(clean_env, tmp_path, monkeypatch):
+    monkeypatch.setenv("RENDER_WORKERS", "1")
+    assert Settings(bot_token=GOOD_TOKEN).render_workers == 1
+    monkeypatch.delenv("RENDER_WORKERS")
+    assert Settings(bot_token=GOOD_TOKEN).render_workers is None  # the Renderer's default
+    clean_env.update(BOT_TOKEN=GOOD_TOKEN, RENDER_WORKERS="0")
+    result = run_cli("run", env=clean_env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "RENDER_WORKERS" in result.stderr
