@@ -38,9 +38,6 @@ REDIS_URL = os.environ.get("SMM_BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
 INSTANCES = 2
 REFUSED_AT_MOST = 0.01  # of a wave's messages refused with 429 (arrival jitter, not pacing)
 READY_TIMEOUT = 120.0  # seconds for an instance to answer /readyz
-# Each instance's chart workers: both instances run on this machine, so its cores are shared
-# out (README, RENDER_WORKERS); 2 each put four workers on 2 cores, which switching slowed.
-RENDER_WORKERS = max(1, (os.cpu_count() or 1) // INSTANCES)
 LEASE = 60.0  # the production default: digests tick every 30 s
 
 
@@ -119,8 +116,7 @@ async def run(quick: bool) -> list[Result]:
                    "DATABASE_URL": url, "REDIS_URL": REDIS_URL, "REDIS_PREFIX": prefix,
                    "WEBHOOK_URL": "https://bot.example", "WEBHOOK_SECRET": secrets.token_hex(16),
                    "WEBHOOK_HOST": "127.0.0.1", "DIGEST_LEASE_SECONDS": str(LEASE),
-                   "LOG_LEVEL": "WARNING", "RENDER_WORKERS": str(RENDER_WORKERS),
-                   "PYTHONPATH": str(Path(__file__).parents[1])}
+                   "LOG_LEVEL": "WARNING", "PYTHONPATH": str(Path(__file__).parents[1])}
             instances = [Instance(i, env, Path(folder)) for i in range(INSTANCES)]
             await asyncio.gather(*(i.start() for i in instances))
             await wait_ready(instances)

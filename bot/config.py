@@ -41,7 +41,7 @@ class Settings(BaseSettings):
     # the digest of an instance that died mid-send (bot.digest_job).
     digest_lease_seconds: float = 60.0
     # Chart worker processes of this instance (bot.rendering); unset: as many as the machine
-    # has cores, at most 2. Several instances on one machine: share its cores out among them.
+    # has cores, at most 2. Fewer save memory where several instances share a machine.
     render_workers: int | None = Field(default=None, ge=1, le=32)
 
     @field_validator("digest_lease_seconds")
