@@ -28,8 +28,8 @@ class Result:
     """One row of the table. `higher_is_better` decides how `measured` meets `target`.
 
     `kind`: a SPEED target (time, rate, memory: they vary with the machine, so they are held
-    with a margin, `headroom`), a LIMIT that holds exactly or not (the most messages in a
-    second, charts per project) or a QUALITY target of a seeded, deterministic evaluation
+    with a margin, `headroom`), a LIMIT that holds exactly or not (sends refused by the 30/s
+    rule, charts per project) or a QUALITY target of a seeded, deterministic evaluation
     (alert precision, experiment verdicts), which no machine changes. `floor`: the best
     value possible at all for a time (Telegram's 30 messages/s for a wave of sends): the
     margin is then the one on the time above it, the only part the bot controls.

@@ -96,7 +96,6 @@ class Poller:
         self._pruned_at = -JOURNAL_PRUNE_INTERVAL  # monotonic time of the last journal pruning
         self.data = data  # extra keyword data for handlers, as start_polling's **kwargs
         self._tasks: dict[int, asyncio.Task[None]] = {}  # update_id -> its running handler
-        self._notes: set[asyncio.Task[None]] = set()  # journal notes being written
         self._to_note: list[int] = []  # finished updates the next journal note will take
         self._noter: asyncio.Task[None] | None = None  # the one writing journal notes
         self._started: dict[int, float] = {}  # update_id -> when its handler started
@@ -116,7 +115,8 @@ class Poller:
 
     def running(self) -> list[asyncio.Task[None]]:
         """Handlers still running, and journal notes not yet written (a stop waits for both)."""
-        return [task for task in [*self._tasks.values(), *self._notes] if not task.done()]
+        return [task for task in [*self._tasks.values(), self._noter]
+                if task is not None and not task.done()]
 
     def stop(self) -> None:
         """Take no more updates; `run()` returns soon. Safe to call more than once."""
@@ -242,8 +242,6 @@ class Poller:
         self._to_note.append(update_id)
         if self._noter is None or self._noter.done():
             self._noter = asyncio.create_task(self._write_notes(), name="update-journal")
-            self._notes.add(self._noter)
-            self._noter.add_done_callback(self._notes.discard)
 
     async def _write_notes(self) -> None:
         assert self.journal is not None
