@@ -35,6 +35,7 @@ from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 from zlib_ng import zlib_ng
 
 from charts import style
+from charts.labels import add_label, font_key
 from charts.model import DigestChart, Panel
 from charts.stacks import (
     LEGEND_LABEL_CHARS,
@@ -116,13 +117,6 @@ _HEIGHT_TABLES = (("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
                   ("hhea", "lineGap", "ascent", "descent"))  # as matplotlib's Text._get_layout
 
 
-def _font_key(prop: FontProperties) -> tuple:
-    """What decides the font file and size `prop` resolves to."""
-    return (tuple(prop.get_family()), prop.get_style(), prop.get_variant(), prop.get_weight(),
-            prop.get_stretch(), prop.get_size_in_points(), prop.get_file(),
-            tuple(matplotlib.rcParams["font.sans-serif"]))
-
-
 class _CachedTextRenderer(RendererAgg):
     """RendererAgg that rasterises each distinct (text, font) once per process.
 
@@ -143,7 +137,7 @@ class _CachedTextRenderer(RendererAgg):
         3.11 asks a renderer that has this method). Without it, every label's layout looked
         the font up and read three of its tables again, 81 times a digest; the numbers are
         matplotlib's own, from the first table it finds, once per font, size and dpi."""
-        key = (_font_key(prop), self.dpi)
+        key = (font_key(prop), self.dpi)
         metrics = self._heights.get(key)
         if metrics is None:
             metrics = (None, None, None)  # matplotlib then measures "lp", as it would
@@ -165,7 +159,7 @@ class _CachedTextRenderer(RendererAgg):
             return super().draw_text(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
         antialiased = bool(gc.get_antialiased())
         flags = get_hinting_flag()
-        key = (s, _font_key(prop), self.dpi, antialiased, flags)
+        key = (s, font_key(prop), self.dpi, antialiased, flags)
         cached = self._cache.get(key)
         if cached is None:
             font = self._prepare_font(prop)
@@ -244,9 +238,9 @@ class Header:
     def __init__(self, fig: Figure) -> None:
         height = fig.bbox.height
         x = OUTER / style.WIDTH_PX
-        self.title = fig.text(x, 1 - 50 / height, "", ha="left", va="baseline",
+        self.title = add_label(fig, x, 1 - 50 / height, ha="left", va="baseline",
                               fontsize=style.HEADER_SIZE, fontweight="bold", color=style.TEXT)
-        self.subtitle = fig.text(x, 1 - 88 / height, "", ha="left", va="baseline",
+        self.subtitle = add_label(fig, x, 1 - 88 / height, ha="left", va="baseline",
                                  fontsize=style.SUBTITLE_SIZE, color=style.MUTED)
 
     def update(self, title: str, subtitle: str) -> None:
@@ -278,11 +272,11 @@ class PanelView:
             0, -11 / 72, points)
         self.ygrid = [ax.axhline(0, color=style.GRID, linewidth=1.2, zorder=0.5)
                       for _ in range(Y_TICKS_MAX)]
-        self.ylabels = [ax.text(0, 0, "", transform=y_labels_at, ha="right",
+        self.ylabels = [add_label(ax, 0, 0, transform=y_labels_at, ha="right",
                                 va="center_baseline", fontsize=style.TICK_SIZE,
                                 color=style.MUTED, clip_on=False)
                         for _ in range(Y_TICKS_MAX)]
-        self.xlabels = [ax.text(0, 0, "", transform=x_labels_at, ha="center", va="top",
+        self.xlabels = [add_label(ax, 0, 0, transform=x_labels_at, ha="center", va="top",
                                 fontsize=style.TICK_SIZE, color=style.MUTED, clip_on=False)
                         for _ in range(max_xlabels)]
         (self.xticks,) = ax.plot([], [], linestyle="none", marker=TICKDOWN, markersize=5,
@@ -303,18 +297,18 @@ class PanelView:
         self.markers = [ax.axvline(0, color=style.MUTED, linewidth=1.6, linestyle=(0, (2, 3)),
                                    zorder=1, visible=False, gid="note-marker")
                         for _ in range(MAX_MARKERS)]
-        self.target_label = ax.text(
-            0.015, 0, "", transform=blended_transform_factory(ax.transAxes, ax.transData),
+        self.target_label = add_label(
+            ax, 0.015, 0, transform=blended_transform_factory(ax.transAxes, ax.transData),
             ha="left", va="bottom", fontsize=style.TARGET_SIZE, color=style.TARGET,
             zorder=5, bbox={"boxstyle": "round,pad=0.15", "facecolor": "white",
                             "edgecolor": "none", "alpha": 0.85})
         # The latest value and its weekly change, in the top band kept free of data.
-        self.annotation = ax.text(
-            0.985, 0.965, "", transform=ax.transAxes, ha="right", va="top",
+        self.annotation = add_label(
+            ax, 0.985, 0.965, transform=ax.transAxes, ha="right", va="top",
             fontsize=style.ANNOTATION_SIZE, fontweight="bold", zorder=6,
             bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none",
                   "alpha": 0.9})
-        self.no_data = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center",
+        self.no_data = add_label(ax, 0.5, 0.5, transform=ax.transAxes, ha="center",
                                va="center", fontsize=style.NO_DATA_SIZE, color=style.NO_DATA,
                                fontweight="bold", zorder=7)
         # y=1.0 fixes the title position, which skips matplotlib's costly auto-placement

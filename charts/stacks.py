@@ -20,6 +20,7 @@ from matplotlib.font_manager import FontProperties, findfont
 from matplotlib.ft2font import FT2Font
 
 from charts import style
+from charts.labels import add_label
 from charts.model import Panel
 
 MAX_SEGMENTS = 6  # segments drawn per panel (the services fold the rest into "other")
@@ -112,7 +113,7 @@ class StackView:
                                  markeredgewidth=0, transform=ax.transAxes, clip_on=False,
                                  zorder=6, visible=False)[0]
                          for _ in range(MAX_SEGMENTS)]
-        self.labels = [ax.text(0, 0, "", transform=ax.transAxes, ha="left",
+        self.labels = [add_label(ax, 0, 0, transform=ax.transAxes, ha="left",
                                va="center_baseline", fontsize=style.LEGEND_SIZE,
                                color=style.TEXT, zorder=6, visible=False, gid="stack-legend")
                        for _ in range(MAX_SEGMENTS)]

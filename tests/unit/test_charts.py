@@ -108,6 +108,51 @@ def test_cached_font_heights_draw_what_matplotlib_would(monkeypatch: pytest.Monk
     assert draw_both() == cached
 
 
+def test_cached_label_layouts_draw_what_matplotlib_would(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Labels (charts.labels.Label) reuse the layout of an equal text in the same style: once
+    other charts have filled the cache, a digest and a history chart are the bytes drawn
+    when every label is laid out anew. "1" and "2" are y tick labels (right-aligned) and, in
+    the history chart's title and the digest's header, left-aligned text of other sizes."""
+    from charts.labels import Label
+
+    def draw_all() -> tuple[bytes, ...]:
+        small = [panel("2", values=[1.0, 2.0, 1.5, 2.0]), panel("1", unit="money", target=2.0)]
+        return (render_digest(chart(small)),
+                render_digest(chart([panel("Охват"), panel("Лиды", status="warning")])),
+                render_history(panel("1", values=[1.0, 2.0]), "2", "en"))
+
+    monkeypatch.setattr(Label, "_layouts", {})
+    cached, again = draw_all(), draw_all()
+    assert Label._layouts  # filled, then used
+    monkeypatch.setattr(Label, "cache_layouts", False)
+    assert draw_all() == cached == again
+
+
+def test_label_layouts_are_kept_apart_by_alignment_and_font(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same text in the same font, aligned four ways, and in a bold font: each label
+    gets its own layout, the one matplotlib computes without the cache."""
+    from charts.digest import new_figure
+    from charts.labels import Label, add_label
+
+    def extents() -> list[tuple[float, ...]]:
+        fig = new_figure(200)
+        labels = [add_label(fig, 0.5, 0.5, ha=ha, va=va, fontsize=12)
+                  for ha, va in (("left", "baseline"), ("right", "baseline"),
+                                 ("center", "top"), ("center", "center_baseline"))]
+        labels.append(add_label(fig, 0.5, 0.5, fontsize=12, fontweight="bold"))
+        for label in labels:
+            label.set_text("12,5 тыс.")
+        fig.canvas.draw()
+        return [tuple(label.get_window_extent().bounds) for label in labels]
+
+    monkeypatch.setattr(Label, "_layouts", {})
+    cached = extents()
+    assert len(Label._layouts) == 5 and len(set(cached)) == 5
+    monkeypatch.setattr(Label, "cache_layouts", False)
+    assert extents() == cached
+
+
 def test_sample_is_saved_for_review(tmp_path: Path) -> None:
     panels = [panel("Охват", status="warning"),
               panel("ER по охвату (ERR)", unit="percent", target=5.0, change_pct=5.9,
