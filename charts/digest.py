@@ -270,8 +270,9 @@ class PanelView:
             -9 / 72, 0, points)
         x_labels_at = blended_transform_factory(ax.transData, ax.transAxes) + ScaledTranslation(
             0, -11 / 72, points)
-        self.ygrid = [ax.axhline(0, color=style.GRID, linewidth=1.2, zorder=0.5)
-                      for _ in range(Y_TICKS_MAX)]
+        # all grid lines in one path (NaN between them): one artist to draw, not seven
+        (self.ygrid,) = ax.plot([], [], color=style.GRID, linewidth=1.2, zorder=0.5,
+                                transform=blended_transform_factory(ax.transAxes, ax.transData))
         self.ylabels = [add_label(ax, 0, 0, transform=y_labels_at, ha="right",
                                 va="center_baseline", fontsize=style.TICK_SIZE,
                                 color=style.MUTED, clip_on=False)
@@ -369,15 +370,14 @@ class PanelView:
         ax.set_ylim(bottom, top)
         yticks = [v for v in self.ylocator.tick_values(bottom, top)
                   if bottom - 1e-9 * span <= v <= top + 1e-9 * span] if bounds else []
-        for k, (grid, label) in enumerate(zip(self.ygrid, self.ylabels, strict=True)):
-            if k < len(yticks):
-                value = float(yticks[k]) if abs(yticks[k]) > 1e-9 * span else 0.0
-                grid.set_ydata([value, value])
-                grid.set_visible(True)
-                label.set_y(value)
-                label.set_text(format_number(value, lang, panel.unit, compact=True))
+        levels = [float(v) if abs(v) > 1e-9 * span else 0.0 for v in yticks[:Y_TICKS_MAX]]
+        self.ygrid.set_data([0.0, 1.0, np.nan] * len(levels),
+                            [y for v in levels for y in (v, v, np.nan)])
+        for k, label in enumerate(self.ylabels):
+            if k < len(levels):
+                label.set_y(levels[k])
+                label.set_text(format_number(levels[k], lang, panel.unit, compact=True))
             else:
-                grid.set_visible(False)
                 label.set_text("")
 
         # the series: a line, or the bars by network
