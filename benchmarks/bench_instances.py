@@ -32,6 +32,7 @@ from benchmarks.bench_digest import ABOUT_SIX_MINUTES, SEND_RATE
 from benchmarks.bench_storage import PG_URL
 from benchmarks.common import LIMIT, Result, bulk_load, migrated_db, utc_now
 from benchmarks.procs import FakeServer
+from bot.delivery import GLOBAL_PER_SECOND
 from tests.botapi.fake import DEFAULT_TOKEN
 
 REDIS_URL = os.environ.get("SMM_BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
@@ -39,6 +40,7 @@ INSTANCES = 2
 REFUSED_AT_MOST = 0.01  # of a wave's messages refused with 429 (arrival jitter, not pacing)
 READY_TIMEOUT = 120.0  # seconds for an instance to answer /readyz
 LEASE = 60.0  # the production default: digests tick every 30 s
+SLOW_SECOND = GLOBAL_PER_SECOND - 1  # sends in a second of the wave that fell behind the pace
 
 
 def free_port() -> int:
@@ -165,13 +167,19 @@ def results(stats: dict, n: int, ready_at: float) -> list[Result]:
     allowed = ABOUT_SIX_MINUTES * n / 10_000
     # a project's chart goes to its owner's chat (one owner per project in bulk_load)
     wrong = (n - stats["photo_chats"]) + stats["chats_with_repeats"]
+    # seconds of the wave (the first and the last, partial, aside) in which the instances
+    # had fewer charts ready than their send rate allowed: where a slow machine shows
+    per_second = stats["sends_per_second"][1:-1]
+    short = sum(1 for count in per_second if count < SLOW_SECOND)
     note = (f"{INSTANCES} instances (`python -m bot run`, webhook mode) on one PostgreSQL and "
             f"one Redis limiter; N={n} due at the same minute; the first chart "
             f"{first - ready_at:.0f} s after both were ready (the digest tick is every "
             f"{LEASE / 2:.0f} s); {photos} charts / {messages} messages, at "
             f"{photos / wave if wave > 0 else 0:.1f} charts/s from the first to the last "
             f"(Telegram's {SEND_RATE:.0f}/s allows {messages / SEND_RATE:.0f} s at best); "
-            f"HTTP errors {errors or 0}")
+            f"HTTP errors {errors or 0}; {short} of its {len(per_second)} whole seconds "
+            f"had fewer than {SLOW_SECOND} sends (the bot paces itself at "
+            f"{GLOBAL_PER_SECOND}/s), the slowest {min(per_second, default=0)}")
     return [
         Result(f"scaled-2 {n} due: wave, first to last chart", wave, "s", target=allowed,
                higher_is_better=False, note=note, floor=(messages - 1) / SEND_RATE),

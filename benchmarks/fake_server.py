@@ -89,6 +89,7 @@ class BenchFake(TelegramFake):
         return web.json_response({"methods": dict(self.stats), "pushed": self.pushed,
                                   "peak_sends_1s": peak_in_window(self.sent_at, 1.0),
                                   "peak_arrivals_1s": peak_in_window(self.arrived_at, 1.0),
+                                  "sends_per_second": per_second(self.sent_at),
                                   "photo_chats": len(per_chat),
                                   "most_photos_in_a_chat": max(per_chat, default=0),
                                   "chats_with_repeats": sum(1 for c in per_chat if c > 1),
@@ -98,6 +99,17 @@ class BenchFake(TelegramFake):
     def push_entry(self, user_id: int) -> None:
         self.push_message(user_id, ENTRY_TEXT)
         self.pushed += 1
+
+
+def per_second(times: list[float]) -> list[int]:
+    """How many of `times` fell in each whole second from the first of them on."""
+    if not times:
+        return []
+    first = min(times)
+    counts = [0] * (int(max(times) - first) + 1)
+    for moment in times:
+        counts[int(moment - first)] += 1
+    return counts
 
 
 def peak_in_window(times: list[float], window: float) -> int:
