@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import matplotlib
+from matplotlib import cbook
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
@@ -57,8 +58,9 @@ def add_label(parent: Axes | Figure, x: float, y: float, **kwargs: Any) -> Label
     """An empty `Label` at (x, y) on an axes or a figure, with the defaults of `Axes.text`
     and `Figure.text` (baseline, left, not clipped; data or figure coordinates)."""
     transform = parent.transData if isinstance(parent, Axes) else parent.transSubfigure
-    label = Label(x, y, "", **{"verticalalignment": "baseline",
-                               "horizontalalignment": "left", "clip_on": False,
-                               "transform": transform, **kwargs})
+    defaults = {"verticalalignment": "baseline", "horizontalalignment": "left",
+                "clip_on": False, "transform": transform}
+    # `ha`, `va`… become their full names first, so a default never meets its own alias
+    label = Label(x, y, "", **{**defaults, **cbook.normalize_kwargs(kwargs, Text)})
     parent.add_artist(label)
     return label
